@@ -1,0 +1,143 @@
+package io.pgwal.source;
+
+import io.pgwal.PgWalException;
+import io.pgwal.avro.PgWalAvroTypeInfo;
+import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.source.enumerator.PgWalEnumerator;
+import io.pgwal.source.enumerator.PgWalEnumeratorState;
+import io.pgwal.source.enumerator.PgWalEnumeratorStateSerializer;
+import io.pgwal.source.reader.PgWalSourceReader;
+import io.pgwal.source.split.PgWalPosition;
+import io.pgwal.source.split.PgWalSplit;
+import io.pgwal.source.split.PgWalSplitSerializer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * A Flink source that streams a PostgreSQL logical replication slot (plugin {@code pgoutput}) as
+ * Avro change envelopes, exactly once.
+ *
+ * <p>Exactly one split reads the slot, whatever the parallelism. Its state is a {@link
+ * PgWalPosition} precise to the record inside a transaction; the slot's confirmed LSN is moved
+ * only when a checkpoint covering it completes. Build one with {@link #builder()}.
+ *
+ * <p>The records are {@link GenericRecord}s whose schema differs per table (and per table
+ * version); {@link PgWalAvroTypeInfo} serializes them self-describing, so they can be shuffled and
+ * kept in state without Kryo.
+ */
+public final class PgWalSource
+        implements Source<GenericRecord, PgWalSplit, PgWalEnumeratorState>,
+                ResultTypeQueryable<GenericRecord> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final PgWalConnectionConfig config;
+    private final long stopLsn;
+    private final boolean stopAtCurrentLsn;
+    private final int maxBatchSize;
+    private final int maxReconnectAttempts;
+    private final Duration reconnectBackoff;
+
+    PgWalSource(
+            PgWalConnectionConfig config,
+            long stopLsn,
+            boolean stopAtCurrentLsn,
+            int maxBatchSize,
+            int maxReconnectAttempts,
+            Duration reconnectBackoff) {
+        this.config = config;
+        this.stopLsn = stopLsn;
+        this.stopAtCurrentLsn = stopAtCurrentLsn;
+        this.maxBatchSize = maxBatchSize;
+        this.maxReconnectAttempts = maxReconnectAttempts;
+        this.reconnectBackoff = reconnectBackoff;
+    }
+
+    /** A builder with the options of {@link PgWalSourceOptions}. */
+    public static PgWalSourceBuilder builder() {
+        return new PgWalSourceBuilder();
+    }
+
+    /** The connection and replication settings (the password is hidden in {@code toString}). */
+    public PgWalConnectionConfig config() {
+        return config;
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return stopLsn != 0L || stopAtCurrentLsn
+                ? Boundedness.BOUNDED
+                : Boundedness.CONTINUOUS_UNBOUNDED;
+    }
+
+    @Override
+    public SourceReader<GenericRecord, PgWalSplit> createReader(SourceReaderContext context) {
+        return new PgWalSourceReader(config, maxBatchSize, maxReconnectAttempts, reconnectBackoff,
+                new Configuration(), context);
+    }
+
+    @Override
+    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> createEnumerator(
+            SplitEnumeratorContext<PgWalSplit> context) {
+        long stop = stopAtCurrentLsn ? currentServerLsn() : stopLsn;
+        return new PgWalEnumerator(context, new PgWalSplit(PgWalPosition.INITIAL, stop),
+                getBoundedness() == Boundedness.BOUNDED);
+    }
+
+    @Override
+    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> restoreEnumerator(
+            SplitEnumeratorContext<PgWalSplit> context, PgWalEnumeratorState state) {
+        return new PgWalEnumerator(context, state.unassignedSplit().orElse(null),
+                getBoundedness() == Boundedness.BOUNDED);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<PgWalSplit> getSplitSerializer() {
+        return PgWalSplitSerializer.INSTANCE;
+    }
+
+    @Override
+    public SimpleVersionedSerializer<PgWalEnumeratorState> getEnumeratorCheckpointSerializer() {
+        return new PgWalEnumeratorStateSerializer();
+    }
+
+    @Override
+    public TypeInformation<GenericRecord> getProducedType() {
+        return new PgWalAvroTypeInfo();
+    }
+
+    /** The server's current WAL write position: a bounded read stops once it has passed it. */
+    private long currentServerLsn() {
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+        } catch (SQLException e) {
+            throw new PgWalException("Cannot read the current WAL position of " + config.jdbcUrl()
+                    + " for a bounded read: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PgWalSource{" + config + (stopLsn != 0L ? ", stop=" + PgWalPosition.lsn(stopLsn) : "")
+                + (stopAtCurrentLsn ? ", stop at the current WAL position" : "") + "}";
+    }
+}

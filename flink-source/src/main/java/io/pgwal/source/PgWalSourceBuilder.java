@@ -1,0 +1,205 @@
+package io.pgwal.source;
+
+import static io.pgwal.source.PgWalSourceOptions.CONNECT_TIMEOUT;
+import static io.pgwal.source.PgWalSourceOptions.DATABASE_NAME;
+import static io.pgwal.source.PgWalSourceOptions.DECODING_PLUGIN_NAME;
+import static io.pgwal.source.PgWalSourceOptions.FETCH_MAX_BATCH_SIZE;
+import static io.pgwal.source.PgWalSourceOptions.HOSTNAME;
+import static io.pgwal.source.PgWalSourceOptions.PASSWORD;
+import static io.pgwal.source.PgWalSourceOptions.PORT;
+import static io.pgwal.source.PgWalSourceOptions.PUBLICATION_CREATE;
+import static io.pgwal.source.PgWalSourceOptions.PUBLICATION_NAME;
+import static io.pgwal.source.PgWalSourceOptions.RECONNECT_BACKOFF;
+import static io.pgwal.source.PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS;
+import static io.pgwal.source.PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD;
+import static io.pgwal.source.PgWalSourceOptions.SLOT_CREATE;
+import static io.pgwal.source.PgWalSourceOptions.SLOT_NAME;
+import static io.pgwal.source.PgWalSourceOptions.STATUS_INTERVAL;
+import static io.pgwal.source.PgWalSourceOptions.USERNAME;
+
+import io.pgwal.PgWalException;
+import io.pgwal.replication.PgWalConnectionConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Builds a {@link PgWalSource}. Every setter corresponds to an option of {@link
+ * PgWalSourceOptions}; {@link #options(ReadableConfig)} sets them from a Flink configuration.
+ *
+ * <pre>{@code
+ * PgWalSource source = PgWalSource.builder()
+ *     .hostname("localhost").port(5432).database("shop")
+ *     .username("flink").password(secret)
+ *     .slotName("pgwal_shop").publicationName("shop_pub")
+ *     .tables("public.orders", "public.customers")
+ *     .build();
+ * }</pre>
+ */
+public final class PgWalSourceBuilder {
+
+    private final Configuration conf = new Configuration();
+    private final List<String> tables = new ArrayList<>();
+    private long stopLsn;
+    private boolean stopAtCurrentLsn;
+
+    PgWalSourceBuilder() {}
+
+    /** Sets every option present in {@code config} (keys of {@link PgWalSourceOptions}). */
+    public PgWalSourceBuilder options(ReadableConfig config) {
+        for (ConfigOption<?> o : List.of(HOSTNAME, PORT, USERNAME, PASSWORD, DATABASE_NAME,
+                SLOT_NAME, SLOT_CREATE, PUBLICATION_NAME, PUBLICATION_CREATE, DECODING_PLUGIN_NAME,
+                STATUS_INTERVAL, CONNECT_TIMEOUT, RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF,
+                RESTORE_ALLOW_SLOT_AHEAD, FETCH_MAX_BATCH_SIZE)) {
+            copy(config, o);
+        }
+        return this;
+    }
+
+    private <T> void copy(ReadableConfig from, ConfigOption<T> option) {
+        from.getOptional(option).ifPresent(v -> conf.set(option, v));
+    }
+
+    public PgWalSourceBuilder hostname(String hostname) {
+        conf.set(HOSTNAME, hostname);
+        return this;
+    }
+
+    public PgWalSourceBuilder port(int port) {
+        conf.set(PORT, port);
+        return this;
+    }
+
+    public PgWalSourceBuilder database(String database) {
+        conf.set(DATABASE_NAME, database);
+        return this;
+    }
+
+    public PgWalSourceBuilder username(String username) {
+        conf.set(USERNAME, username);
+        return this;
+    }
+
+    public PgWalSourceBuilder password(String password) {
+        conf.set(PASSWORD, password);
+        return this;
+    }
+
+    public PgWalSourceBuilder slotName(String slotName) {
+        conf.set(SLOT_NAME, slotName);
+        return this;
+    }
+
+    /** Create the slot when it does not exist (default true). */
+    public PgWalSourceBuilder createSlot(boolean create) {
+        conf.set(SLOT_CREATE, create);
+        return this;
+    }
+
+    public PgWalSourceBuilder publicationName(String publicationName) {
+        conf.set(PUBLICATION_NAME, publicationName);
+        return this;
+    }
+
+    /** Create the publication for {@link #tables} when it does not exist (default false). */
+    public PgWalSourceBuilder createPublication(boolean create) {
+        conf.set(PUBLICATION_CREATE, create);
+        return this;
+    }
+
+    /**
+     * Tables ({@code "table"} or {@code "schema.table"}, quoted parts allowed) that must be in the
+     * publication; used to create it when {@link #createPublication} is on.
+     */
+    public PgWalSourceBuilder tables(String... qualifiedNames) {
+        tables.addAll(Arrays.asList(qualifiedNames));
+        return this;
+    }
+
+    public PgWalSourceBuilder statusInterval(Duration interval) {
+        conf.set(STATUS_INTERVAL, interval);
+        return this;
+    }
+
+    public PgWalSourceBuilder connectTimeout(Duration timeout) {
+        conf.set(CONNECT_TIMEOUT, timeout);
+        return this;
+    }
+
+    public PgWalSourceBuilder reconnect(int maxAttempts, Duration firstBackoff) {
+        conf.set(RECONNECT_MAX_ATTEMPTS, maxAttempts);
+        conf.set(RECONNECT_BACKOFF, firstBackoff);
+        return this;
+    }
+
+    /**
+     * When a restored checkpoint is older than the slot's confirmed position, continue from the
+     * slot (losing the changes in between) instead of failing. Off by default.
+     */
+    public PgWalSourceBuilder allowSlotAhead(boolean allow) {
+        conf.set(RESTORE_ALLOW_SLOT_AHEAD, allow);
+        return this;
+    }
+
+    public PgWalSourceBuilder maxBatchSize(int records) {
+        conf.set(FETCH_MAX_BATCH_SIZE, records);
+        return this;
+    }
+
+    /** Makes the source bounded: it finishes once every transaction committed before {@code lsn} is emitted. */
+    public PgWalSourceBuilder stopAtLsn(LogSequenceNumber lsn) {
+        this.stopLsn = lsn.asLong();
+        this.stopAtCurrentLsn = false;
+        return this;
+    }
+
+    /** Makes the source bounded at the server's WAL position when the job starts. */
+    public PgWalSourceBuilder stopAtCurrentLsn() {
+        this.stopAtCurrentLsn = true;
+        this.stopLsn = 0L;
+        return this;
+    }
+
+    public PgWalSource build() {
+        String plugin = conf.get(DECODING_PLUGIN_NAME);
+        if (!"pgoutput".equals(plugin)) {
+            throw new PgWalException("Option '" + DECODING_PLUGIN_NAME.key() + "' is '" + plugin
+                    + "', but pgwal only decodes 'pgoutput'.");
+        }
+        int batch = conf.get(FETCH_MAX_BATCH_SIZE);
+        if (batch < 1) {
+            throw new PgWalException("Option '" + FETCH_MAX_BATCH_SIZE.key() + "' must be at least 1, is " + batch);
+        }
+        PgWalConnectionConfig config = PgWalConnectionConfig.builder()
+                .hostname(require(HOSTNAME))
+                .port(conf.get(PORT))
+                .database(require(DATABASE_NAME))
+                .username(require(USERNAME))
+                .password(conf.getOptional(PASSWORD).orElse(""))
+                .slotName(require(SLOT_NAME))
+                .publicationName(require(PUBLICATION_NAME))
+                .tables(tables)
+                .createSlot(conf.get(SLOT_CREATE))
+                .createPublication(conf.get(PUBLICATION_CREATE))
+                .statusInterval(conf.get(STATUS_INTERVAL))
+                .connectTimeout(conf.get(CONNECT_TIMEOUT))
+                .allowSlotAhead(conf.get(RESTORE_ALLOW_SLOT_AHEAD))
+                .build();
+        return new PgWalSource(config, stopLsn, stopAtCurrentLsn, batch,
+                conf.get(RECONNECT_MAX_ATTEMPTS), conf.get(RECONNECT_BACKOFF));
+    }
+
+    private String require(ConfigOption<String> option) {
+        return conf.getOptional(option).filter(v -> !v.isBlank()).orElseThrow(() ->
+                new PgWalException("Option '" + option.key() + "' is required: " + describe(option)));
+    }
+
+    private static String describe(ConfigOption<?> option) {
+        return option.description().toString();
+    }
+}

@@ -1,0 +1,86 @@
+package io.pgwal.source;
+
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every option of the pgwal source, shared by the DataStream builder and the SQL connector. The
+ * keys follow Flink CDC's {@code postgres-cdc} where it has the same option.
+ */
+public final class PgWalSourceOptions {
+
+    private PgWalSourceOptions() {}
+
+    public static final ConfigOption<String> HOSTNAME = ConfigOptions.key("hostname")
+            .stringType().noDefaultValue()
+            .withDescription("Host name or IP address of the PostgreSQL server.");
+
+    public static final ConfigOption<Integer> PORT = ConfigOptions.key("port")
+            .intType().defaultValue(5432)
+            .withDescription("Port of the PostgreSQL server.");
+
+    public static final ConfigOption<String> USERNAME = ConfigOptions.key("username")
+            .stringType().noDefaultValue()
+            .withDescription("User to connect as; needs the REPLICATION attribute.");
+
+    public static final ConfigOption<String> PASSWORD = ConfigOptions.key("password")
+            .stringType().noDefaultValue()
+            .withDescription("Password of the user; never logged.");
+
+    public static final ConfigOption<String> DATABASE_NAME = ConfigOptions.key("database-name")
+            .stringType().noDefaultValue()
+            .withDescription("Database whose changes are read (a slot belongs to one database).");
+
+    public static final ConfigOption<String> SLOT_NAME = ConfigOptions.key("slot.name")
+            .stringType().noDefaultValue()
+            .withDescription("Logical replication slot to read; one slot per source, whatever"
+                    + " the parallelism.");
+
+    public static final ConfigOption<Boolean> SLOT_CREATE = ConfigOptions.key("slot.create")
+            .booleanType().defaultValue(true)
+            .withDescription("Create the slot (plugin pgoutput) when it does not exist.");
+
+    public static final ConfigOption<String> PUBLICATION_NAME = ConfigOptions.key("publication.name")
+            .stringType().noDefaultValue()
+            .withDescription("Publication that selects the tables to stream.");
+
+    public static final ConfigOption<Boolean> PUBLICATION_CREATE =
+            ConfigOptions.key("publication.create").booleanType().defaultValue(false)
+                    .withDescription("Create the publication for the configured tables when it"
+                            + " does not exist (off by default: publications are usually owned by"
+                            + " a DBA).");
+
+    public static final ConfigOption<String> DECODING_PLUGIN_NAME =
+            ConfigOptions.key("decoding.plugin.name").stringType().defaultValue("pgoutput")
+                    .withDescription("Logical decoding plugin; only pgoutput is supported.");
+
+    public static final ConfigOption<Duration> STATUS_INTERVAL = ConfigOptions.key("status-interval")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("How often a status update (reporting only the confirmed LSN) is sent"
+                    + " to the server.");
+
+    public static final ConfigOption<Duration> CONNECT_TIMEOUT = ConfigOptions.key("connect.timeout")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Timeout for connecting to PostgreSQL.");
+
+    public static final ConfigOption<Integer> RECONNECT_MAX_ATTEMPTS =
+            ConfigOptions.key("reconnect.max-attempts").intType().defaultValue(5)
+                    .withDescription("Reconnects after a dropped replication connection before"
+                            + " the reader fails (and Flink's restart strategy takes over).");
+
+    public static final ConfigOption<Duration> RECONNECT_BACKOFF =
+            ConfigOptions.key("reconnect.backoff").durationType().defaultValue(Duration.ofSeconds(1))
+                    .withDescription("First reconnect delay; doubles with each failed attempt.");
+
+    public static final ConfigOption<Boolean> RESTORE_ALLOW_SLOT_AHEAD =
+            ConfigOptions.key("restore.allow-slot-ahead").booleanType().defaultValue(false)
+                    .withDescription("When restoring a checkpoint older than the slot's confirmed"
+                            + " position, continue from the slot's position (the changes in between"
+                            + " are lost) instead of failing.");
+
+    public static final ConfigOption<Integer> FETCH_MAX_BATCH_SIZE =
+            ConfigOptions.key("fetch.max-batch-size").intType().defaultValue(4096)
+                    .withDescription("Most change records handed from the fetcher thread to the"
+                            + " task thread at once.");
+}

@@ -1,0 +1,46 @@
+package io.pgwal.source.reader;
+
+import io.pgwal.replication.ReplicationSession;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * The reader's metrics, in a {@code pgwal} group under the source reader's metric group: the
+ * received and confirmed LSNs (as numbers; the X/Y form is in the logs), transactions read,
+ * reconnects, and skipped non-transactional messages. Written by the fetcher thread, read by the
+ * metric reporters.
+ */
+final class PgWalReaderMetrics {
+
+    private volatile long receivedLsn;
+    private volatile long acknowledgedLsn;
+    private volatile long restartLsn;
+    private volatile long transactions;
+    private volatile long droppedMessages;
+    private final Counter reconnects;
+
+    PgWalReaderMetrics(MetricGroup readerGroup) {
+        MetricGroup g = readerGroup.addGroup("pgwal");
+        g.gauge("receivedLsn", () -> receivedLsn);
+        g.gauge("acknowledgedLsn", () -> acknowledgedLsn);
+        g.gauge("restartLsn", () -> restartLsn);
+        g.gauge("transactions", () -> transactions);
+        g.gauge("nonTransactionalMessagesSkipped", () -> droppedMessages);
+        reconnects = g.counter("reconnects");
+    }
+
+    void update(PgWalChangeProcessor processor, ReplicationSession session) {
+        receivedLsn = session.lastReceiveLsn().asLong();
+        restartLsn = processor.position().restartLsn();
+        transactions = processor.transactions();
+        droppedMessages = processor.nonTransactionalMessagesDropped();
+    }
+
+    void acknowledged(long lsn) {
+        acknowledgedLsn = lsn;
+    }
+
+    void reconnected() {
+        reconnects.inc();
+    }
+}

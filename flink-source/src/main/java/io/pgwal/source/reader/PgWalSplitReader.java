@@ -1,0 +1,240 @@
+package io.pgwal.source.reader;
+
+import static io.pgwal.source.split.PgWalPosition.lsn;
+
+import io.pgwal.avro.AvroChangeConverter;
+import io.pgwal.avro.JdbcCatalogLookup;
+import io.pgwal.decoder.PgOutputDecoder;
+import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.replication.ReplicationSession;
+import io.pgwal.source.split.PgWalPosition;
+import io.pgwal.source.split.PgWalSplit;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the replication stream on Flink's fetcher thread: polls pgoutput messages, decodes and
+ * converts them in batches, sends the acknowledgements the task thread asked for, and reconnects
+ * with backoff when the connection drops.
+ *
+ * <p>The replication connection only confirms what {@link PgWalAckHandle} holds, i.e. what a
+ * completed checkpoint covers. pgjdbc sends status updates and keepalive replies only from inside
+ * its read calls, which is why {@link #fetch()} keeps polling even when idle.
+ */
+final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSplit> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgWalSplitReader.class);
+
+    /** How long an idle fetch polls before returning, so wake-ups and shutdown stay prompt. */
+    private static final long IDLE_FETCH_NANOS = Duration.ofMillis(100).toNanos();
+
+    private final PgWalConnectionConfig config;
+    private final PgWalAckHandle acks;
+    private final PgWalReaderMetrics metrics;
+    private final int maxBatchSize;
+    private final int maxReconnectAttempts;
+    private final Duration reconnectBackoff;
+
+    private PgWalSplit split;
+    private ReplicationSession session;
+    private Connection catalogConnection;
+    private PgWalChangeProcessor processor;
+    private PgWalPosition cursor;
+    private int failedAttempts;
+    private volatile boolean wokenUp;
+
+    PgWalSplitReader(
+            PgWalConnectionConfig config,
+            PgWalAckHandle acks,
+            PgWalReaderMetrics metrics,
+            int maxBatchSize,
+            int maxReconnectAttempts,
+            Duration reconnectBackoff) {
+        this.config = config;
+        this.acks = acks;
+        this.metrics = metrics;
+        this.maxBatchSize = maxBatchSize;
+        this.maxReconnectAttempts = maxReconnectAttempts;
+        this.reconnectBackoff = reconnectBackoff;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<PgWalSplit> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("Unsupported split change " + change);
+        }
+        for (PgWalSplit s : change.splits()) {
+            if (split != null) {
+                throw new IllegalStateException("pgwal reads one split, got a second: " + s);
+            }
+            split = s;
+            cursor = s.position();
+            LOG.info("Reading {}", s);
+        }
+    }
+
+    @Override
+    public RecordsWithSplitIds<PgWalFetchedRecord> fetch() throws IOException {
+        RecordsBySplits.Builder<PgWalFetchedRecord> batch = new RecordsBySplits.Builder<>();
+        if (split == null) {
+            return batch.build();
+        }
+        List<PgWalFetchedRecord> out = new ArrayList<>();
+        try {
+            if (session == null) {
+                openSession(out);
+            }
+            if (readBatch(out)) {
+                batch.addFinishedSplit(PgWalSplit.SPLIT_ID);
+                LOG.info("Bounded read reached stop LSN {} at {}", lsn(split.stopLsn()), cursor);
+                closeSession();
+            }
+            failedAttempts = 0;
+        } catch (SQLException e) {
+            handleConnectionLoss(e);
+        }
+        for (PgWalFetchedRecord r : out) {
+            batch.add(PgWalSplit.SPLIT_ID, r);
+        }
+        if (!out.isEmpty()) {
+            cursor = out.get(out.size() - 1).positionAfter();
+        }
+        return batch.build();
+    }
+
+    /** Reads until the batch is full or the stream is idle; true when a bounded read is done. */
+    private boolean readBatch(List<PgWalFetchedRecord> out) throws SQLException {
+        long idleDeadline = System.nanoTime() + IDLE_FETCH_NANOS;
+        int records = 0;
+        while (!wokenUp && records < maxBatchSize) {
+            sendPendingAck();
+            ByteBuffer message = session.readPending();
+            if (message == null) {
+                processor.onIdle(session.lastReceiveLsn().asLong(), out::add);
+                if (reachedStop()) {
+                    return true;
+                }
+                if (!out.isEmpty() || System.nanoTime() - idleDeadline > 0) {
+                    break;
+                }
+                // pgjdbc already waited up to 1 ms on the socket; a short park keeps idle CPU low.
+                LockSupport.parkNanos(200_000L);
+                continue;
+            }
+            int before = out.size();
+            processor.onMessage(message, session.lastReceiveLsn().asLong(), out::add);
+            records += out.size() - before;
+            if (!processor.inTransaction() && reachedStop()) {
+                return true;
+            }
+        }
+        wokenUp = false;
+        metrics.update(processor, session);
+        return false;
+    }
+
+    private boolean reachedStop() {
+        return split.isBounded()
+                && !processor.inTransaction()
+                && Long.compareUnsigned(processor.position().restartLsn(), split.stopLsn()) >= 0;
+    }
+
+    private void openSession(List<PgWalFetchedRecord> out) throws SQLException {
+        long restart = cursor.restartLsn();
+        LogSequenceNumber start = restart == 0L ? null : LogSequenceNumber.valueOf(restart);
+        // The session first: its checks turn bad settings into errors that name the option.
+        session = ReplicationSession.open(config, start);
+        catalogConnection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
+        AvroChangeConverter converter =
+                new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection));
+        processor = new PgWalChangeProcessor(
+                new PgOutputDecoder(config.protocolVersion()),
+                converter,
+                cursor,
+                session.startLsn().asLong());
+        if (!processor.position().equals(cursor)) {
+            // A fresh start learns its concrete restart LSN from the slot: checkpoint that.
+            out.add(PgWalFetchedRecord.positionOnly(processor.position()));
+        }
+        LOG.info("Replication session started at {} (resuming after {})", session.startLsn().asString(), cursor);
+    }
+
+    private void sendPendingAck() throws SQLException {
+        long requested = acks.requested();
+        if (requested != 0L
+                && Long.compareUnsigned(requested, session.acknowledgedLsn().asLong()) > 0) {
+            session.acknowledge(LogSequenceNumber.valueOf(requested));
+            metrics.acknowledged(requested);
+        }
+    }
+
+    private void handleConnectionLoss(SQLException e) throws IOException {
+        closeSession();
+        if (!isConnectionLoss(e) || ++failedAttempts > maxReconnectAttempts) {
+            throw new IOException("Replication stream of slot '" + config.slotName() + "' failed"
+                    + (isConnectionLoss(e) ? " after " + maxReconnectAttempts + " reconnect attempts"
+                            + " (option reconnect.max-attempts)" : "") + ": " + e.getMessage(), e);
+        }
+        long backoff = reconnectBackoff.toMillis() << Math.min(failedAttempts - 1, 5);
+        LOG.warn("Replication connection lost ({}); reconnecting in {} ms from {} (attempt {} of {})",
+                e.getMessage(), backoff, cursor, failedAttempts, maxReconnectAttempts);
+        metrics.reconnected();
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting to reconnect", ie);
+        }
+    }
+
+    /** Connection-level failures (class 08) and server shutdown/termination (57P0x). */
+    static boolean isConnectionLoss(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+
+    @Override
+    public void wakeUp() {
+        wokenUp = true;
+    }
+
+    @Override
+    public void close() {
+        closeSession();
+    }
+
+    private void closeSession() {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                LOG.debug("Error while closing the replication session", e);
+            }
+            session = null;
+        }
+        if (catalogConnection != null) {
+            try {
+                catalogConnection.close();
+            } catch (SQLException e) {
+                LOG.debug("Error while closing the catalog connection", e);
+            }
+            catalogConnection = null;
+        }
+        processor = null;
+    }
+}

@@ -1,0 +1,98 @@
+package io.pgwal.testing;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+
+/** Reading change envelopes in tests: fields by path, and Avro values as plain Java values. */
+public final class Envelopes {
+
+    private Envelopes() {}
+
+    public static String op(GenericRecord envelope) {
+        return envelope.get("op").toString();
+    }
+
+    public static GenericRecord source(GenericRecord envelope) {
+        return (GenericRecord) envelope.get("source");
+    }
+
+    public static String table(GenericRecord envelope) {
+        return String.valueOf(source(envelope).get("table"));
+    }
+
+    public static long commitLsn(GenericRecord envelope) {
+        return (Long) source(envelope).get("commit_lsn");
+    }
+
+    public static int txIndex(GenericRecord envelope) {
+        return (Integer) source(envelope).get("tx_index");
+    }
+
+    /** A field of the {@code after} (or, when null, {@code before}) image as a Java value. */
+    public static Object value(GenericRecord envelope, String image, String field) {
+        GenericRecord row = (GenericRecord) envelope.get(image);
+        if (row == null) {
+            return null;
+        }
+        Schema.Field f = row.getSchema().getField(field);
+        if (f == null) {
+            throw new IllegalArgumentException("no field " + field + " in " + row.getSchema());
+        }
+        return toJava(f.schema(), row.get(f.pos()));
+    }
+
+    /** Avro value → the Java value JDBC would give (BigDecimal, LocalDate, Instant, byte[], ...). */
+    public static Object toJava(Schema schema, Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (schema.getType() == Schema.Type.UNION) {
+            for (Schema b : schema.getTypes()) {
+                if (b.getType() != Schema.Type.NULL) {
+                    return toJava(b, v);
+                }
+            }
+        }
+        LogicalType lt = schema.getLogicalType();
+        if (lt instanceof LogicalTypes.Decimal d) {
+            ByteBuffer b = (ByteBuffer) v;
+            byte[] bytes = new byte[b.remaining()];
+            b.duplicate().get(bytes);
+            return new BigDecimal(new BigInteger(bytes), d.getScale());
+        }
+        if (lt instanceof LogicalTypes.Date) {
+            return LocalDate.ofEpochDay((Integer) v);
+        }
+        if (lt instanceof LogicalTypes.TimeMicros) {
+            return LocalTime.ofNanoOfDay((Long) v * 1000);
+        }
+        if (lt instanceof LogicalTypes.TimestampMicros) {
+            long micros = (Long) v;
+            return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
+        }
+        if (lt instanceof LogicalTypes.LocalTimestampMicros) {
+            long micros = (Long) v;
+            return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                    (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+        }
+        if (v instanceof ByteBuffer b) {
+            byte[] bytes = new byte[b.remaining()];
+            b.duplicate().get(bytes);
+            return bytes;
+        }
+        if (v instanceof CharSequence) {
+            return v.toString();
+        }
+        return v;
+    }
+}
