@@ -36,8 +36,9 @@ import java.util.Arrays;
  * copied once.
  *
  * <p>The decoder is stateful only for streaming (protocol 2+): between Stream Start and Stream
- * Stop, data messages (Relation, Type, Insert, Update, Delete, Truncate, Message) carry the xid
- * of the streamed transaction as a leading int32. Inside such a block, Message always carries the
+ * Stop, data messages (Relation, Type, Insert, Update, Delete, Truncate, Message) carry a leading
+ * int32 xid: that of the (sub)transaction that made the change, so it is either the Stream
+ * Start's xid or the xid of one of its subtransactions (which a Stream Abort may discard). Inside such a block, Message always carries the
  * xid, because pgoutput writes it for every message while streaming (non-transactional messages
  * are never sent inside a block). Nested Stream Start, Stream Stop outside a block and
  * transaction-control messages inside a block are protocol errors, since they mean the decoder's

@@ -3,6 +3,7 @@ package io.pgwal.decoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +59,16 @@ record CaptureFile(int protocolVersion, List<byte[]> messages) {
             throw new IllegalArgumentException("capture without a '" + PROTOCOL_KEY + "' line");
         }
         return new CaptureFile(protocol, messages);
+    }
+
+    /** Decodes every message in order with one decoder of the capture's protocol version. */
+    List<PgOutputMessage> decodeAll() {
+        PgOutputDecoder decoder = new PgOutputDecoder(protocolVersion);
+        List<PgOutputMessage> decoded = new ArrayList<>(messages.size());
+        for (byte[] message : messages) {
+            decoded.add(decoder.decode(ByteBuffer.wrap(message)));
+        }
+        return decoded;
     }
 
     /** Writes the capture with the given header comment lines (without their '#'). */
