@@ -110,14 +110,16 @@ final class MessageReader {
 
     /**
      * A length or count field: non-negative and, at {@code minBytesEach} bytes per element, not
-     * more than what is left — so that a corrupt value can never cause a huge allocation.
+     * more than what is left — so that a corrupt value can never cause a huge allocation. Errors
+     * name {@code at}, the offset where the field was read.
      */
-    int count(int value, int minBytesEach, String field) {
+    int count(int value, int at, int minBytesEach, String field) {
         if (value < 0) {
-            throw error("negative " + field + " " + value);
+            throw errorAt(at - offset(), "negative " + field + " " + value);
         }
         if ((long) value * minBytesEach > end - pos) {
-            throw error(field + " " + value + " exceeds the " + (end - pos) + " bytes left");
+            throw errorAt(at - offset(),
+                    field + " " + value + " exceeds the " + (end - pos) + " bytes left");
         }
         return value;
     }
@@ -143,7 +145,8 @@ final class MessageReader {
 
     /** TupleData: int16 column count, then per column a kind byte and for 't'/'b' the value. */
     TupleData tuple() {
-        int columns = count(int16("column count"), 1, "column count");
+        int countAt = offset();
+        int columns = count(int16("column count"), countAt, 1, "column count");
         byte[] kinds = new byte[columns];
         int[] offsets = new int[columns];
         int[] lengths = new int[columns];
@@ -152,7 +155,8 @@ final class MessageReader {
             switch (kind) {
                 case TupleData.NULL, TupleData.UNCHANGED_TOAST -> { }
                 case TupleData.TEXT, TupleData.BINARY -> {
-                    int length = count(int32("column length"), 1, "column length");
+                    int at = offset();
+                    int length = count(int32("column length"), at, 1, "column length");
                     lengths[i] = length;
                     offsets[i] = skip(length);
                 }

@@ -199,7 +199,8 @@ public final class PgOutputDecoder {
             throw error(-1, "invalid replica identity 0x" + Integer.toHexString(identity & 0xFF));
         }
         // Each column takes at least flags + NUL + type OID + typmod = 10 bytes.
-        int count = in.count(in.int16("column count"), 10, "column count");
+        int countAt = in.offset();
+        int count = in.count(in.int16("column count"), countAt, 10, "column count");
         RelationColumn[] columns = new RelationColumn[count];
         for (int i = 0; i < count; i++) {
             boolean key = (in.int8("column flags") & 1) != 0;
@@ -256,9 +257,10 @@ public final class PgOutputDecoder {
 
     private Truncate truncate() {
         long xid = streamXid();
+        int countAt = in.offset();
         int count = in.int32("relation count");
         int options = in.int8("options") & 0xFF;
-        in.count(count, 4, "relation count");
+        in.count(count, countAt, 4, "relation count");
         int[] relationIds = new int[count];
         for (int i = 0; i < count; i++) {
             relationIds[i] = in.int32("relation OID");
@@ -271,7 +273,8 @@ public final class PgOutputDecoder {
         boolean transactional = (in.int8("flags") & 1) != 0;
         long lsn = in.int64("message LSN");
         String prefix = in.cstring("prefix");
-        int length = in.count(in.int32("content length"), 1, "content length");
+        int lengthAt = in.offset();
+        int length = in.count(in.int32("content length"), lengthAt, 1, "content length");
         int from = in.skip(length);
         // The record copies the content; messages are rare, so that copy is not on the hot path.
         byte[] content = Arrays.copyOfRange(in.buffer(), from, from + length);
