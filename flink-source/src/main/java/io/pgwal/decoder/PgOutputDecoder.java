@@ -38,11 +38,15 @@ import java.util.Arrays;
  * <p>The decoder is stateful only for streaming (protocol 2+): between Stream Start and Stream
  * Stop, data messages (Relation, Type, Insert, Update, Delete, Truncate, Message) carry a leading
  * int32 xid: that of the (sub)transaction that made the change, so it is either the Stream
- * Start's xid or the xid of one of its subtransactions (which a Stream Abort may discard). Inside such a block, Message always carries the
- * xid, because pgoutput writes it for every message while streaming (non-transactional messages
- * are never sent inside a block). Nested Stream Start, Stream Stop outside a block and
- * transaction-control messages inside a block are protocol errors, since they mean the decoder's
- * idea of the stream state is wrong and xids would be misread.
+ * Start's xid or the xid of one of its subtransactions (which a Stream Abort may discard). Inside
+ * such a block, Message always carries the xid, because pgoutput writes it for every message while
+ * streaming (non-transactional messages are never sent inside a block). Nested Stream Start,
+ * Stream Stop outside a block and transaction-control messages inside a block are protocol
+ * errors, since they mean the decoder's idea of the stream state is wrong and xids would be
+ * misread.
+ *
+ * <p>Origin may follow Stream Start inside a block (sent with the first segment of a
+ * transaction from another origin) and carries no xid.
  *
  * <p>Stream Abort carries the abort LSN and timestamp only with protocol 4 and {@code
  * streaming=parallel}; that option is not known to the decoder, so in protocol 4 the fields are
@@ -176,7 +180,7 @@ public final class PgOutputDecoder {
         };
     }
 
-    /** The leading xid of a data message inside a stream block, else {@link PgOutputMessage#NO_XID}. */
+    /** The leading xid of a data message in a stream block, else {@link PgOutputMessage#NO_XID}. */
     private long streamXid() {
         return inStream ? in.xid("streamed xid") : PgOutputMessage.NO_XID;
     }

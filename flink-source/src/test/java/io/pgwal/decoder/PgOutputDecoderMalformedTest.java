@@ -81,7 +81,8 @@ class PgOutputDecoderMalformedTest {
                 for (int round = 0; round < 8; round++) {
                     byte[] corrupt = corrupt(message, random);
                     try {
-                        decoder(capture.protocolVersion(), inStream).decode(ByteBuffer.wrap(corrupt));
+                        decoder(capture.protocolVersion(), inStream)
+                                .decode(ByteBuffer.wrap(corrupt));
                         decoded++;
                     } catch (PgOutputProtocolException expected) {
                         assertThat(expected.getMessage()).contains("at byte offset");
@@ -134,7 +135,8 @@ class PgOutputDecoderMalformedTest {
 
     @Test
     void messagesNewerThanTheProtocolVersion() {
-        rejects(new PgOutputDecoder(1), STREAM_START, "STREAM_START", 0, "needs protocol version 2");
+        rejects(new PgOutputDecoder(1), STREAM_START, "STREAM_START", 0,
+                "needs protocol version 2");
         byte[] prepare = MessageBytes.tag('P').i8(0).i64(1).i64(2).i64(3).i32(4).str("g").bytes();
         rejects(new PgOutputDecoder(2), prepare, "PREPARE", 0, "needs protocol version 3");
         assertThat(new PgOutputDecoder(3).decode(ByteBuffer.wrap(prepare)).type())
@@ -154,7 +156,8 @@ class PgOutputDecoderMalformedTest {
         PgOutputDecoder d = new PgOutputDecoder(1);
         byte[] negativeLength = MessageBytes.tag('I').i32(1).i8('N').i16(1).i8('t').i32(-1).bytes();
         rejects(d, negativeLength, "INSERT", 9, "negative column length -1");
-        byte[] hugeLength = MessageBytes.tag('I').i32(1).i8('N').i16(1).i8('b').i32(Integer.MAX_VALUE)
+        byte[] hugeLength = MessageBytes.tag('I').i32(1).i8('N').i16(1).i8('b')
+                .i32(Integer.MAX_VALUE)
                 .raw(new byte[10]).bytes();
         rejects(d, hugeLength, "INSERT", 9, "column length 2147483647 exceeds the 10 bytes left");
         byte[] negativeColumns = MessageBytes.tag('I').i32(1).i8('N').i16(-2).bytes();

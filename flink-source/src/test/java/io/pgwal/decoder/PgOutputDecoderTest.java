@@ -90,7 +90,8 @@ class PgOutputDecoderTest {
         List<Insert> inserts = all(m, Insert.class);
         int personId = relation(m, "person").relationId();
         assertThat(inserts.get(0).relationId()).isEqualTo(personId);
-        assertThat(inserts.get(0).newTuple()).isEqualTo(TupleData.ofText("1", "alice", "happy", "1.50"));
+        assertThat(inserts.get(0).newTuple())
+                .isEqualTo(TupleData.ofText("1", "alice", "happy", "1.50"));
         TupleData nulls = inserts.get(1).newTuple();
         assertThat(nulls.text(0)).isEqualTo("2");
         assertThat(nulls.kind(1)).isEqualTo(TupleData.NULL);
@@ -262,7 +263,8 @@ class PgOutputDecoderTest {
         List<PgOutputMessage> m = decode(FIXTURES.get(2));
         List<BeginPrepare> begins = all(m, BeginPrepare.class);
         List<Prepare> prepares = all(m, Prepare.class);
-        assertThat(begins).extracting(BeginPrepare::gid).containsExactly("gid-commit", "gid-rollback");
+        assertThat(begins).extracting(BeginPrepare::gid)
+                .containsExactly("gid-commit", "gid-rollback");
         assertThat(prepares).extracting(Prepare::gid).containsExactly("gid-commit", "gid-rollback");
         for (int i = 0; i < 2; i++) {
             assertThat(prepares.get(i).xid()).isEqualTo(begins.get(i).xid());
@@ -271,7 +273,8 @@ class PgOutputDecoderTest {
             assertPlausibleTime(prepares.get(i).prepareTimeMicros());
         }
         List<CommitPrepared> commits = all(m, CommitPrepared.class);
-        assertThat(commits).extracting(CommitPrepared::gid).containsExactly("gid-commit", "gid-stream");
+        assertThat(commits).extracting(CommitPrepared::gid)
+                .containsExactly("gid-commit", "gid-stream");
         assertThat(commits.get(0).xid()).isEqualTo(prepares.get(0).xid());
         assertThat(commits.get(0).commitLsn()).isGreaterThanOrEqualTo(prepares.get(0).endLsn());
 
