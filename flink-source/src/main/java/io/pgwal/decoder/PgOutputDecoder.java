@@ -146,7 +146,7 @@ public final class PgOutputDecoder {
         return switch (type) {
             case BEGIN -> new Begin(in.int64("final LSN"), in.timestamp("commit time"),
                     in.xid("xid"));
-            case COMMIT -> new Commit(in.int8("flags"), in.int64("commit LSN"),
+            case COMMIT -> new Commit(flags(), in.int64("commit LSN"),
                     in.int64("end LSN"), in.timestamp("commit time"));
             case ORIGIN -> new Origin(in.int64("origin LSN"), in.cstring("origin name"));
             case RELATION -> relation();
@@ -159,25 +159,30 @@ public final class PgOutputDecoder {
             case MESSAGE -> logicalMessage();
             case STREAM_START -> new StreamStart(in.xid("xid"), firstSegment());
             case STREAM_STOP -> new StreamStop();
-            case STREAM_COMMIT -> new StreamCommit(in.xid("xid"), in.int8("flags"),
+            case STREAM_COMMIT -> new StreamCommit(in.xid("xid"), flags(),
                     in.int64("commit LSN"), in.int64("end LSN"), in.timestamp("commit time"));
             case STREAM_ABORT -> streamAbort();
             case BEGIN_PREPARE -> new BeginPrepare(in.int64("prepare LSN"), in.int64("end LSN"),
                     in.timestamp("prepare time"), in.xid("xid"), in.cstring("gid"));
-            case PREPARE -> new Prepare(in.int8("flags"), in.int64("prepare LSN"),
+            case PREPARE -> new Prepare(flags(), in.int64("prepare LSN"),
                     in.int64("end LSN"), in.timestamp("prepare time"), in.xid("xid"),
                     in.cstring("gid"));
-            case COMMIT_PREPARED -> new CommitPrepared(in.int8("flags"), in.int64("commit LSN"),
+            case COMMIT_PREPARED -> new CommitPrepared(flags(), in.int64("commit LSN"),
                     in.int64("end LSN"), in.timestamp("commit time"), in.xid("xid"),
                     in.cstring("gid"));
-            case ROLLBACK_PREPARED -> new RollbackPrepared(in.int8("flags"),
+            case ROLLBACK_PREPARED -> new RollbackPrepared(flags(),
                     in.int64("prepare end LSN"), in.int64("rollback end LSN"),
                     in.timestamp("prepare time"), in.timestamp("rollback time"), in.xid("xid"),
                     in.cstring("gid"));
-            case STREAM_PREPARE -> new StreamPrepare(in.int8("flags"), in.int64("prepare LSN"),
+            case STREAM_PREPARE -> new StreamPrepare(flags(), in.int64("prepare LSN"),
                     in.int64("end LSN"), in.timestamp("prepare time"), in.xid("xid"),
                     in.cstring("gid"));
         };
+    }
+
+    /** The int8 flags of commit and prepare messages, unsigned (PostgreSQL sends 0 so far). */
+    private int flags() {
+        return in.int8("flags") & 0xFF;
     }
 
     /** The leading xid of a data message in a stream block, else {@link PgOutputMessage#NO_XID}. */
