@@ -63,8 +63,14 @@ final class PgDateTimeText {
         c.era();
         c.end();
         long day = c.epochDay();
-        long total = Math.addExact(Math.multiplyExact(day, MICROS_PER_DAY), micros);
-        return Math.subtractExact(total, offsetSeconds * MICROS_PER_SECOND);
+        try {
+            long total = Math.addExact(Math.multiplyExact(day, MICROS_PER_DAY), micros);
+            return Math.subtractExact(total, offsetSeconds * MICROS_PER_SECOND);
+        } catch (ArithmeticException e) {
+            // PostgreSQL goes up to 294276 AD; Unix-epoch micros in a long end in 294247 AD.
+            throw new ArithmeticException("beyond the range of Avro's epoch microseconds in a "
+                    + "64-bit long (about 290,308 BC to 294,247 AD)");
+        }
     }
 
     /** 1 for "infinity", -1 for "-infinity", else 0. */

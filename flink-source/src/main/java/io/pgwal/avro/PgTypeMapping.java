@@ -37,7 +37,8 @@ import org.apache.avro.Schema;
  *       '-infinity' → Integer.MAX_VALUE / MIN_VALUE</td></tr>
  *   <tr><td>time</td><td>long (time-micros)</td><td>24:00:00 → 86,400,000,000</td></tr>
  *   <tr><td>timestamp</td><td>long (local-timestamp-micros)</td><td>wall clock, no zone;
- *       ±infinity → Long.MAX_VALUE / MIN_VALUE</td></tr>
+ *       ±infinity → Long.MAX_VALUE / MIN_VALUE; values after 294247 AD (PostgreSQL allows up
+ *       to 294276 AD) do not fit a long and fail with a PgWalException</td></tr>
  *   <tr><td>timestamptz</td><td>long (timestamp-micros)</td><td>UTC, from the offset in the
  *       text; ±infinity → Long.MAX_VALUE / MIN_VALUE</td></tr>
  *   <tr><td>everything else (enums, arrays, interval, timetz, money, inet, ranges,
@@ -192,7 +193,12 @@ public final class PgTypeMapping {
         return (b, o, l) -> {
             try {
                 return c.convert(b, o, l);
-            } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
+            } catch (ArithmeticException e) {
+                throw new PgWalException("Column \"" + column + "\" of type " + typeName
+                        + ": the value '" + PgTextValues.ascii(b, o, l) + "' is out of range ("
+                        + e.getMessage() + "); it cannot be represented in the column's Avro "
+                        + "type. Change the value or the column's type.", e);
+            } catch (IllegalArgumentException | DateTimeException e) {
                 throw new PgWalException("Column \"" + column + "\" of type " + typeName
                         + ": cannot convert the text value '" + PgTextValues.ascii(b, o, l)
                         + "' (" + e.getMessage() + "). pgwal expects PostgreSQL's text output "

@@ -200,7 +200,10 @@ class PgTypeMappingTest {
                 Arguments.of(DATE, -1, "24.12.2024"),
                 Arguments.of(TIME, -1, "24:00:01"),
                 Arguments.of(TIMESTAMPTZ, -1, "2024-01-01 00:00:00"),
-                Arguments.of(TIMESTAMP, -1, "2024-01-01 00:00:00+01"));
+                Arguments.of(TIMESTAMP, -1, "2024-01-01 00:00:00+01"),
+                // Valid in PostgreSQL, beyond Unix-epoch micros in a long.
+                Arguments.of(TIMESTAMP, -1, "294276-12-31 23:59:59.999999"),
+                Arguments.of(TIMESTAMPTZ, -1, "294276-12-31 23:59:59.999999+00"));
     }
 
     @ParameterizedTest
