@@ -73,23 +73,18 @@ public final class AvroChangeConverter {
         return env;
     }
 
+    /** An UPDATE; {@code before} is null when pgoutput sent no old tuple (key unchanged). */
     public GenericRecord update(Update m, ChangeSource s) {
         TableSchema t = tableSchema(m.relationId());
-        GenericData.Record env = envelope(t, PgWalSchemas.UPDATE, s);
-        if (m.oldTuple() != null) {
-            env.put(TableSchema.ENV_BEFORE, before(t, m.oldKind(), m.oldTuple(), s));
-        }
+        GenericData.Record env = envelopeWithBefore(t, PgWalSchemas.UPDATE, m.oldKind(),
+                m.oldTuple(), s);
         env.put(TableSchema.ENV_AFTER, row(t, m.newTuple(), s, env));
         return env;
     }
 
     public GenericRecord delete(Delete m, ChangeSource s) {
-        TableSchema t = tableSchema(m.relationId());
-        GenericData.Record env = envelope(t, PgWalSchemas.DELETE, s);
-        if (m.oldTuple() != null) {
-            env.put(TableSchema.ENV_BEFORE, before(t, m.oldKind(), m.oldTuple(), s));
-        }
-        return env;
+        return envelopeWithBefore(tableSchema(m.relationId()), PgWalSchemas.DELETE, m.oldKind(),
+                m.oldTuple(), s);
     }
 
     /** One truncated relation (a Truncate message yields one record per relation). */
@@ -114,6 +109,15 @@ public final class AvroChangeConverter {
         env.put(TableSchema.ENV_UNCHANGED_TOAST, List.of());
         env.put(TableSchema.ENV_SOURCE,
                 PgWalSchemas.source(s, t.database(), t.schemaName(), t.tableName()));
+        return env;
+    }
+
+    private static GenericData.Record envelopeWithBefore(TableSchema t,
+            GenericData.EnumSymbol op, char oldKind, TupleData old, ChangeSource s) {
+        GenericData.Record env = envelope(t, op, s);
+        if (old != null) {
+            env.put(TableSchema.ENV_BEFORE, before(t, oldKind, old, s));
+        }
         return env;
     }
 
@@ -201,9 +205,10 @@ public final class AvroChangeConverter {
             TableSchema t, int column, ChangeSource s, String why) {
         return new PgWalException("Table " + t.qualifiedName() + ", column \"" + t.pgName(column)
                 + "\" at LSN " + lsn(s) + ": expected a value (" + why + ") but found none "
-                + "(SQL NULL or an unsent TOAST value). This happens when NOT NULL or the storage was changed after the change was "
-                + "written (the catalog is read when the Relation message arrives); such "
-                + "changes cannot be converted with the current table definition.");
+                + "(SQL NULL or an unsent TOAST value). This happens when NOT NULL or the "
+                + "storage was changed after the change was written (the catalog is read when "
+                + "the Relation message arrives); such changes cannot be converted with the "
+                + "current table definition.");
     }
 
     private static String lsn(ChangeSource s) {

@@ -14,7 +14,7 @@ public final class AvroNames {
 
     private AvroNames() {}
 
-    /** Replaces every character Avro does not allow with '_' and prefixes '_' to a leading digit. */
+    /** Replaces each character Avro does not allow with '_'; prefixes '_' to a leading digit. */
     public static String sanitize(String name) {
         if (name.isEmpty()) {
             return "_";

@@ -8,6 +8,8 @@ package io.pgwal.avro;
  * @param txIndex 0-based index of this record among the records emitted for the transaction;
  *     {@code (commitLsn, txIndex)} is the unique, totally ordered position of a record
  * @param txid the transaction id (unsigned 32-bit value in a long)
- * @param commitTimeMicros the commit time in Unix-epoch microseconds
+ * @param commitTimeMicros the commit time in Unix-epoch microseconds; {@code Long.MIN_VALUE} when
+ *     unknown (e.g. a non-transactional message), which becomes a null {@code commit_ts}
  */
-public record ChangeSource(long lsn, long commitLsn, int txIndex, long txid, long commitTimeMicros) {}
+public record ChangeSource(
+        long lsn, long commitLsn, int txIndex, long txid, long commitTimeMicros) {}

@@ -91,7 +91,8 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
             }
             return Collections.unmodifiableMap(result);
         } catch (SQLException e) {
-            resetAfterFailure();
+            // Start over with a fresh statement (and, if owned, connection) next time.
+            close();
             throw new PgWalException("Could not read the columns of relation OID "
                     + Integer.toUnsignedString(relationOid) + " from pg_attribute/pg_type: "
                     + e.getMessage() + ". The replication user needs to be able to read the "
@@ -109,15 +110,6 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
         return statement;
     }
 
-    private void resetAfterFailure() {
-        closeQuietly(statement);
-        statement = null;
-        if (ownsConnection) {
-            closeQuietly(connection);
-            connection = null;
-        }
-    }
-
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -128,6 +120,7 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
         }
     }
 
+    /** Closes the statement, and the connection if it came from the supplier. */
     @Override
     public void close() {
         closeQuietly(statement);

@@ -182,7 +182,9 @@ public final class PgTypeMapping {
                         + "Store such values in an unconstrained numeric column (mapped to an "
                         + "Avro string) or keep them out of this column.");
             }
-            BigDecimal d = PgTextValues.parseDecimal(b, o, l).setScale(scale, RoundingMode.UNNECESSARY);
+            // Exact: a value with more decimals than the scale fails instead of being rounded.
+            BigDecimal d = PgTextValues.parseDecimal(b, o, l)
+                    .setScale(scale, RoundingMode.UNNECESSARY);
             return ByteBuffer.wrap(d.unscaledValue().toByteArray());
         };
         return new Mapping(schema, guarded(c, column, name), name);

@@ -12,8 +12,8 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Bounded LRU caches for {@link PgWalAvroSerializer}: Schema → (JSON bytes, datum writer) on
- * write and JSON bytes → (Schema, datum reader) on read, so each schema is printed and parsed once
- * while it is in use, not once per record. Not thread-safe (one per serializer instance).
+ * write and JSON bytes → (Schema, datum reader) on read, so each schema is printed and parsed
+ * once * while it is in use, not once per record. Not thread-safe (one per serializer instance).
  */
 final class SchemaCodecCache {
 

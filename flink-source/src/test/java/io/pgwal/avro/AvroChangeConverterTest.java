@@ -27,7 +27,8 @@ class AvroChangeConverterTest {
     static final RelationColumn ID = new RelationColumn(true, "id", 23, -1);
     static final RelationColumn BODY = new RelationColumn(false, "body", 25, -1);
     static final RelationColumn QTY = new RelationColumn(false, "qty", 23, -1);
-    static final ChangeSource SRC = new ChangeSource(0x16B3748L, 0x16B3900L, 3, 812, 1_700_000_000_000_000L);
+    static final ChangeSource SRC =
+            new ChangeSource(0x16B3748L, 0x16B3900L, 3, 812, 1_700_000_000_000_000L);
 
     MapCatalog catalog;
     AvroChangeConverter converter;
@@ -173,13 +174,16 @@ class AvroChangeConverterTest {
     void reusesSchemasUntilTheRelationChangesAndReadsTheCatalogOncePerVersion() {
         converter.onRelation(relation('d', ID, BODY, QTY));
         TableSchema first = converter.tableSchema(REL);
-        GenericRecord a = converter.insert(new Insert(1, REL, TupleData.ofText("1", "x", "1")), SRC);
-        GenericRecord b = converter.insert(new Insert(1, REL, TupleData.ofText("2", "y", "2")), SRC);
+        GenericRecord a = converter.insert(
+                new Insert(1, REL, TupleData.ofText("1", "x", "1")), SRC);
+        GenericRecord b = converter.insert(
+                new Insert(1, REL, TupleData.ofText("2", "y", "2")), SRC);
         assertThat(catalog.lookups).isEqualTo(1);
         assertThat(b.getSchema()).isSameAs(a.getSchema());
 
         // The same relation again (new transaction, e.g. after an invalidation): same objects.
-        converter.onRelation(new Relation(99, REL, "public", "orders", 'd', List.of(ID, BODY, QTY)));
+        converter.onRelation(
+                new Relation(99, REL, "public", "orders", 'd', List.of(ID, BODY, QTY)));
         assertThat(converter.tableSchema(REL)).isSameAs(first);
         assertThat(catalog.lookups).isEqualTo(2);
 

@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Against a real PostgreSQL 17: each value is selected as text made by the type's output function
- * (what pgoutput sends with the same session settings) and as a typed JDBC value; the Avro value converted from the text
- * must equal the JDBC value. The JVM runs in Asia/Kathmandu (+05:45), which pgjdbc hands to the
- * session as TimeZone, so timestamptz text carries unusual offsets.
+ * (what pgoutput sends with the same session settings) and as a typed JDBC value; the Avro value
+ * converted from the text must equal the JDBC value. The JVM runs in Asia/Kathmandu (+05:45),
+ * which pgjdbc hands to the session as TimeZone, so timestamptz text carries unusual offsets.
  */
 class PgTypeMappingITCase {
 
@@ -87,14 +87,16 @@ class PgTypeMappingITCase {
                 new Case("numeric", lits("0", "-1.50", "1e100", "'NaN'", "'Infinity'",
                         "'-Infinity'", "3.141592653589793238462643383279502884197"),
                         (rs, t) -> rs.getString(2)),
-                new Case("text", lits("''", "'héllo ✓ 😀'", "E'tab\\there\\nnew line'"), string),
+                new Case("text", lits("''", "'héllo ✓ 😀'", "E'tab\\there\\nnew line'"),
+                        string),
                 new Case("varchar(20)", lits("'x'", "'  spaced  '"), string),
                 new Case("char(5)", lits("'ab'", "'abcde'"), string),
                 new Case("name", lits("'pg_class'"), string),
                 new Case("\"char\"", lits("'x'"), string),
                 new Case("json", lits("'{\"a\": [1, 2.50, null]}'", "'\"ü\"'"), string),
                 new Case("jsonb", lits("'{\"b\": 1, \"a\": [1, 2.50]}'"), string),
-                new Case("uuid", lits("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "gen_random_uuid()"),
+                new Case("uuid",
+                        lits("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "gen_random_uuid()"),
                         (rs, t) -> rs.getObject(2, UUID.class).toString()),
                 new Case("bytea", lits("''", "'\\x0001ff7f'", "convert_to('héllo', 'UTF8')"),
                         (rs, t) -> rs.getBytes(2)),
@@ -109,13 +111,15 @@ class PgTypeMappingITCase {
                         "'-infinity'"), (rs, t) -> timestamp(rs.getObject(2, LocalDateTime.class))),
                 new Case("timestamptz", lits("'2024-03-10 12:34:56.789+05:45'",
                         "'2024-07-01 00:00-03:30'", "'1900-01-01 00:00:00'",
-                        "'1900-01-01 00:00 Europe/Amsterdam'", "'1850-06-01 12:00 America/New_York'",
+                        "'1900-01-01 00:00 Europe/Amsterdam'",
+                        "'1850-06-01 12:00 America/New_York'",
                         "'2024-10-27 02:30 Europe/Berlin'", "'0044-03-15 12:00+00 BC'",
                         "'infinity'", "'-infinity'"),
                         (rs, t) -> timestamptz(rs.getObject(2, OffsetDateTime.class))),
                 new Case("mood", lits("'sad'", "'happy'"), string),
                 // Fallbacks: PostgreSQL's text form.
-                new Case("interval", lits("'1 year 2 months 3 days 04:05:06.5'", "'-1 day'"), string),
+                new Case("interval",
+                        lits("'1 year 2 months 3 days 04:05:06.5'", "'-1 day'"), string),
                 new Case("int4[]", lits("'{1,NULL,3}'", "'{}'"), string),
                 new Case("timetz", lits("'12:00+05:45'"), string),
                 new Case("inet", lits("'192.168.0.1/24'"), string),

@@ -1,6 +1,26 @@
 package io.pgwal.avro;
 
-import static io.pgwal.avro.PgTypeMapping.*;
+import static io.pgwal.avro.PgTypeMapping.BOOL;
+import static io.pgwal.avro.PgTypeMapping.BPCHAR;
+import static io.pgwal.avro.PgTypeMapping.BYTEA;
+import static io.pgwal.avro.PgTypeMapping.CHAR;
+import static io.pgwal.avro.PgTypeMapping.DATE;
+import static io.pgwal.avro.PgTypeMapping.FLOAT4;
+import static io.pgwal.avro.PgTypeMapping.FLOAT8;
+import static io.pgwal.avro.PgTypeMapping.INT2;
+import static io.pgwal.avro.PgTypeMapping.INT4;
+import static io.pgwal.avro.PgTypeMapping.INT8;
+import static io.pgwal.avro.PgTypeMapping.JSON;
+import static io.pgwal.avro.PgTypeMapping.JSONB;
+import static io.pgwal.avro.PgTypeMapping.NAME;
+import static io.pgwal.avro.PgTypeMapping.NUMERIC;
+import static io.pgwal.avro.PgTypeMapping.OID;
+import static io.pgwal.avro.PgTypeMapping.TEXT;
+import static io.pgwal.avro.PgTypeMapping.TIME;
+import static io.pgwal.avro.PgTypeMapping.TIMESTAMP;
+import static io.pgwal.avro.PgTypeMapping.TIMESTAMPTZ;
+import static io.pgwal.avro.PgTypeMapping.UUID;
+import static io.pgwal.avro.PgTypeMapping.VARCHAR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -146,12 +166,12 @@ class PgTypeMappingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void convertsTextToAvro(Row row) {
-        Mapping m = PgTypeMapping.map(row.oid(), row.typmod(), "c");
+        PgTypeMapping.Mapping m = PgTypeMapping.map(row.oid(), row.typmod(), "c");
         assertThat(describe(m.schema())).isEqualTo(row.avroType());
         assertThat(normalize(convert(m, row.text()), m.schema())).isEqualTo(row.expected());
     }
 
-    static Object convert(Mapping m, String text) {
+    static Object convert(PgTypeMapping.Mapping m, String text) {
         // Pad the value inside a larger buffer: converters must honour offset and length.
         byte[] value = text.getBytes(StandardCharsets.UTF_8);
         byte[] buf = new byte[value.length + 6];
@@ -209,7 +229,7 @@ class PgTypeMappingTest {
     @ParameterizedTest
     @MethodSource("invalid")
     void rejectsInvalidTextNamingTheColumn(int oid, int typmod, String text) {
-        Mapping m = PgTypeMapping.map(oid, typmod, "the_col");
+        PgTypeMapping.Mapping m = PgTypeMapping.map(oid, typmod, "the_col");
         assertThatThrownBy(() -> convert(m, text))
                 .isInstanceOf(PgWalException.class)
                 .hasMessageContaining("\"the_col\"")
@@ -219,7 +239,7 @@ class PgTypeMappingTest {
     @ParameterizedTest
     @MethodSource("specialNumerics")
     void rejectsNanAndInfinityInAConstrainedNumeric(String text) {
-        Mapping m = PgTypeMapping.map(NUMERIC, numeric(12, 2), "price");
+        PgTypeMapping.Mapping m = PgTypeMapping.map(NUMERIC, numeric(12, 2), "price");
         assertThatThrownBy(() -> convert(m, text))
                 .isInstanceOf(PgWalException.class)
                 .hasMessageContaining("\"price\"")

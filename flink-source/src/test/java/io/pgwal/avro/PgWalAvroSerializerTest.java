@@ -154,8 +154,10 @@ class PgWalAvroSerializerTest {
         PgWalAvroSerializer s = new PgWalAvroSerializer();
         DataOutputSerializer out = new DataOutputSerializer(64);
         TypeSerializerSnapshot.writeVersionedSnapshot(out, s.snapshotConfiguration());
-        TypeSerializerSnapshot<GenericRecord> restored = TypeSerializerSnapshot.readVersionedSnapshot(
-                new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+        TypeSerializerSnapshot<GenericRecord> restored =
+                TypeSerializerSnapshot.readVersionedSnapshot(
+                        new DataInputDeserializer(out.getCopyOfBuffer()),
+                        getClass().getClassLoader());
 
         assertThat(restored).isInstanceOf(PgWalAvroSerializerSnapshot.class);
         assertThat(restored.restoreSerializer()).isEqualTo(s);

@@ -6,6 +6,7 @@ import io.pgwal.decoder.PgOutputMessage.Relation;
 import io.pgwal.decoder.PgOutputMessage.RelationColumn;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class TableSchemaTest {
                 .isEqualTo("[\"null\",\"long\"]");
         assertThat(t.isNullable(0)).isFalse();
         assertThat(t.isNullable(1)).isTrue();
-        assertThat(row.getField("note").defaultVal()).isEqualTo(org.apache.avro.JsonProperties.NULL_VALUE);
+        assertThat(row.getField("note").defaultVal()).isEqualTo(JsonProperties.NULL_VALUE);
     }
 
     @Test
@@ -115,7 +116,8 @@ class TableSchemaTest {
         assertThat(row.getFields()).extracting(f -> f.getProp("pg.name"))
                 .containsExactly("a b", "a_b", "a-b", "1st", "prix€");
         assertThat(TableSchema.derive("9db", r, Map.of()).rowSchema()).isEqualTo(row);
-        assertThat(AvroNames.uniqueNames(List.of("x", "x_2", "x"))).containsExactly("x", "x_2", "x_3");
+        assertThat(AvroNames.uniqueNames(List.of("x", "x_2", "x")))
+                .containsExactly("x", "x_2", "x_3");
         assertThat(AvroNames.sanitize("")).isEqualTo("_");
     }
 

@@ -1,5 +1,7 @@
 package io.pgwal.decoder;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Builds {@link TupleData} with any column kinds for tests outside the decoder ({@link
  * TupleData#ofText} only makes text and null values). Lives in the decoder's package to use its
@@ -16,8 +18,9 @@ public final class TestTuples {
     public static TupleData of(Object... values) {
         String[] texts = new String[values.length];
         for (int i = 0; i < values.length; i++) {
+            // Binary bytes pass through ofText as ISO-8859-1 text: one char per byte.
             texts[i] = values[i] instanceof String s ? s
-                    : values[i] instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    : values[i] instanceof byte[] b ? new String(b, StandardCharsets.ISO_8859_1)
                     : null;
         }
         TupleData base = TupleData.ofText(texts);
