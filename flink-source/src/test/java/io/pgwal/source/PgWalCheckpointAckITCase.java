@@ -6,9 +6,6 @@ import io.pgwal.source.reader.PgWalSourceReader;
 import io.pgwal.source.split.PgWalPosition;
 import io.pgwal.source.split.PgWalSplit;
 import io.pgwal.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +33,12 @@ class PgWalCheckpointAckITCase {
         // Keepalives every ~1 s: pgjdbc answers them while we wait, which must not confirm anything.
         pg = TestPostgres.start(0, Map.of("wal_sender_timeout", "2s"));
         pg.execute("CREATE TABLE items (id int PRIMARY KEY, name text)",
+                "CREATE TABLE unpublished (id int PRIMARY KEY, note text)",
+                "CREATE TABLE quiet (id int PRIMARY KEY)",
                 "CREATE PUBLICATION ack_pub FOR TABLE items",
-                "SELECT pg_create_logical_replication_slot('ack_slot', 'pgoutput')");
+                "CREATE PUBLICATION quiet_pub FOR TABLE quiet",
+                "SELECT pg_create_logical_replication_slot('ack_slot', 'pgoutput')",
+                "SELECT pg_create_logical_replication_slot('quiet_slot', 'pgoutput')");
     }
 
     @AfterAll
@@ -102,6 +103,46 @@ class PgWalCheckpointAckITCase {
         assertThat(output.getEmittedRecords()).hasSize(151);
     }
 
+    /**
+     * A publication whose tables never change, in a database that takes writes: the slot still
+     * advances with checkpoints (to the server's WAL end), so it does not pin WAL until the disk
+     * fills. The source writes nothing into the database to achieve it.
+     */
+    @Test
+    void idlePublicationDoesNotPinWal() throws Exception {
+        String initial = confirmedFlushLsn("quiet_slot");
+        PgWalSource source = PgWalSource.builder()
+                .hostname(pg.host()).port(pg.port()).database(pg.database())
+                .username(pg.user()).password(pg.password())
+                .slotName("quiet_slot").publicationName("quiet_pub")
+                .statusInterval(Duration.ofMillis(500))
+                .build();
+        TestingReaderOutput<GenericRecord> output = new TestingReaderOutput<>();
+        try (SourceReader<GenericRecord, PgWalSplit> reader =
+                source.createReader(new TestingReaderContext())) {
+            reader.start();
+            reader.addSplits(List.of(new PgWalSplit(PgWalPosition.INITIAL, 0L)));
+            for (int i = 0; i < 20; i++) {
+                pg.execute("INSERT INTO unpublished SELECT g, repeat('x', 100) FROM generate_series("
+                        + (i * 500 + 1) + ", " + (i * 500 + 500) + ") g");
+            }
+            String written = pg.currentInsertLsn().asString();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long checkpoint = 100;
+            // Checkpoint until the slot has passed everything the other table wrote.
+            while (!pg.queryString("SELECT confirmed_flush_lsn >= '" + written + "'::pg_lsn FROM"
+                    + " pg_replication_slots WHERE slot_name = 'quiet_slot'").equals("t")) {
+                assertThat(System.nanoTime() - deadline).as("slot stuck at " + confirmedFlushLsn(
+                        "quiet_slot") + ", WAL written up to " + written).isNegative();
+                pollFor(reader, output, Duration.ofMillis(300));
+                reader.snapshotState(++checkpoint);
+                reader.notifyCheckpointComplete(checkpoint);
+            }
+        }
+        assertThat(output.getEmittedRecords()).isEmpty();
+        assertThat(confirmedFlushLsn("quiet_slot")).isNotEqualTo(initial);
+    }
+
     private static PgWalPosition position(List<PgWalSplit> splits) {
         assertThat(splits).hasSize(1);
         return splits.get(0).position();
@@ -144,12 +185,12 @@ class PgWalCheckpointAckITCase {
         assertThat(confirmedFlushLsn()).isEqualTo(expected);
     }
 
-    private static String confirmedFlushLsn() throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
-                        + " WHERE slot_name = 'ack_slot'")) {
-            rs.next();
-            return rs.getString(1);
-        }
+    private static String confirmedFlushLsn() {
+        return confirmedFlushLsn("ack_slot");
+    }
+
+    private static String confirmedFlushLsn(String slot) {
+        return pg.queryString("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                + " WHERE slot_name = '" + slot + "'");
     }
 }
