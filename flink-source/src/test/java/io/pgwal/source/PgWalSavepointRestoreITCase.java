@@ -1,6 +1,7 @@
 package io.pgwal.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgwal.testing.CollectingSink;
 import io.pgwal.testing.Envelopes;
@@ -13,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -45,7 +48,10 @@ class PgWalSavepointRestoreITCase {
         pg = TestPostgres.start();
         pg.execute("CREATE TABLE big (id int PRIMARY KEY, payload text)",
                 "CREATE PUBLICATION big_pub FOR TABLE big",
-                "SELECT pg_create_logical_replication_slot('big_slot', 'pgoutput')");
+                "SELECT pg_create_logical_replication_slot('big_slot', 'pgoutput')",
+                "CREATE TABLE small (id int PRIMARY KEY, payload text)",
+                "CREATE PUBLICATION small_pub FOR TABLE small",
+                "SELECT pg_create_logical_replication_slot('small_slot', 'pgoutput')");
     }
 
     @AfterAll
@@ -90,6 +96,56 @@ class PgWalSavepointRestoreITCase {
 
         assertThat(all).hasSize(expected.size());
         assertThat(all).isEqualTo(expected);
+    }
+
+    /**
+     * A savepoint older than the slot's confirmed position cannot be restored exactly once
+     * (PostgreSQL would silently start at the slot's position): the job fails, naming the slot,
+     * both positions and the override.
+     */
+    @Test
+    void restoringASavepointOlderThanTheSlotFailsLoudly(@TempDir Path savepoints) throws Exception {
+        pg.execute("INSERT INTO small SELECT i, 'a' FROM generate_series(1, 10) i");
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(300));
+        JobClient first = runSmall(conf, "old1");
+        awaitOutput("old1", 10);
+        String oldSavepoint = first.triggerSavepoint(savepoints.toUri().toString(),
+                SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+        pg.execute("INSERT INTO small SELECT i, 'b' FROM generate_series(11, 20) i");
+        awaitOutput("old1", 20);
+        String written = pg.currentInsertLsn().asString();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!"t".equals(pg.queryString("SELECT confirmed_flush_lsn >= '" + written
+                + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'small_slot'"))) {
+            assertThat(System.nanoTime() - deadline).as("checkpoints never confirmed").isNegative();
+            Thread.sleep(50);
+        }
+        first.cancel().get(1, TimeUnit.MINUTES);
+
+        Configuration restore = new Configuration();
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, oldSavepoint);
+        restore.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        JobClient second = runSmall(restore, "old2");
+        assertThatThrownBy(() -> second.getJobExecutionResult().get(2, TimeUnit.MINUTES))
+                .hasStackTraceContaining("'small_slot'")
+                .hasStackTraceContaining("exactly-once")
+                .hasStackTraceContaining("restore.allow-slot-ahead");
+        assertThat(CollectingSink.output("old2")).isEmpty();
+    }
+
+    private static JobClient runSmall(Configuration conf, String sink) throws Exception {
+        PgWalSource source = PgWalSource.builder()
+                .hostname(pg.host()).port(pg.port()).database(pg.database())
+                .username(pg.user()).password(pg.password())
+                .slotName("small_slot").publicationName("small_pub")
+                .build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").uid("pgwal-source")
+                .map(new Describe(false)).uid("describe")
+                .sinkTo(CollectingSink.named(sink)).uid("sink");
+        return env.executeAsync("pgwal " + sink);
     }
 
     private static JobClient startJob(LogSequenceNumber stop, boolean throttled, String sink,
