@@ -26,7 +26,6 @@ public record PgColumn(String name, String typeName, char typeType, String displ
         if (typeModifier < 4) {
             return -1;
         }
-        int scale = (typeModifier - 4) & 0x7ff;
-        return scale > 1000 ? scale - 2048 : scale;
+        return (((typeModifier - 4) & 0x7ff) ^ 1024) - 1024;
     }
 }

@@ -20,10 +20,28 @@ final class PgTableInspector {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')";
 
-    private static final String COLUMNS_SQL = "SELECT a.attname, t.typname, t.typtype,"
-            + " pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypmod, a.attstorage"
-            + " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
-            + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    /**
+     * The live columns; a domain is described by its base type (following domains over domains),
+     * as the source's Avro mapping does, while the display type keeps the declared name.
+     */
+    private static final String COLUMNS_SQL = "WITH RECURSIVE cols AS ("
+            + "  SELECT a.attnum, a.attname, a.attstorage, a.atttypid, a.atttypmod"
+            + "  FROM pg_catalog.pg_attribute a"
+            + "  WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+            + "), base AS ("
+            + "  SELECT attnum, atttypid AS typid, atttypmod AS typmod, 0 AS depth FROM cols"
+            + "  UNION ALL"
+            + "  SELECT b.attnum, t.typbasetype, t.typtypmod, b.depth + 1"
+            + "  FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.typid"
+            + "  WHERE t.typtype = 'd' AND b.depth < 100"
+            + ")"
+            + " SELECT c.attname, t.typname, t.typtype,"
+            + " pg_catalog.format_type(c.atttypid, c.atttypmod), b.typmod, c.attstorage"
+            + " FROM cols c"
+            + " JOIN (SELECT DISTINCT ON (attnum) attnum, typid, typmod FROM base"
+            + "       ORDER BY attnum, depth DESC) b ON b.attnum = c.attnum"
+            + " JOIN pg_catalog.pg_type t ON t.oid = b.typid"
+            + " ORDER BY c.attnum";
 
     /** The primary key (identity d) or the replica identity index (identity i), in key order. */
     private static final String IDENTITY_SQL = "SELECT a.attname FROM pg_catalog.pg_index i"

@@ -13,9 +13,10 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  *
  * <ul>
  *   <li>{@code bool} → BOOLEAN; {@code int2} → SMALLINT, INT, BIGINT; {@code int4} → INT, BIGINT;
- *       {@code int8} → BIGINT; {@code float4} → FLOAT, DOUBLE; {@code float8} → DOUBLE
- *   <li>{@code numeric(p,s)} → DECIMAL(p',s) with p' ≥ p; unconstrained {@code numeric} → STRING
- *       (it may hold NaN or more digits than DECIMAL(38) allows)
+ *       {@code int8}, {@code oid} → BIGINT; {@code float4} → FLOAT, DOUBLE; {@code float8} → DOUBLE
+ *   <li>{@code numeric(p,s)} → DECIMAL(p',s) with p' ≥ p; unconstrained {@code numeric}, p > 38,
+ *       or a scale outside 0..p → STRING (exact text, may be NaN)
+ *   <li>a domain → what its base type allows
  *   <li>{@code date} → DATE; {@code time} → TIME; {@code timestamp} → TIMESTAMP;
  *       {@code timestamptz} → TIMESTAMP_LTZ; {@code bytea} → BYTES
  *   <li>everything else (text, varchar, char, uuid, json, jsonb, enums, intervals, arrays, ...)
@@ -36,7 +37,7 @@ final class PgTypeCompatibility {
             case "int2" -> expect(root, "SMALLINT, INT or BIGINT",
                     LogicalTypeRoot.SMALLINT, LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
             case "int4" -> expect(root, "INT or BIGINT", LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
-            case "int8" -> expect(root, "BIGINT", LogicalTypeRoot.BIGINT);
+            case "int8", "oid" -> expect(root, "BIGINT", LogicalTypeRoot.BIGINT);
             case "float4" -> expect(root, "FLOAT or DOUBLE", LogicalTypeRoot.FLOAT, LogicalTypeRoot.DOUBLE);
             case "float8" -> expect(root, "DOUBLE", LogicalTypeRoot.DOUBLE);
             case "numeric" -> numeric(column, declared);
@@ -53,7 +54,8 @@ final class PgTypeCompatibility {
     private static Optional<String> numeric(PgColumn column, LogicalType declared) {
         int p = column.numericPrecision();
         int s = column.numericScale();
-        if (p < 0 || p > DecimalType.MAX_PRECISION || s < 0) {
+        // Avro has no decimal for these: the source sends the exact text.
+        if (p < 1 || p > DecimalType.MAX_PRECISION || s < 0 || s > p) {
             return STRING.contains(declared.getTypeRoot()) ? Optional.empty() : Optional.of("STRING");
         }
         if (declared instanceof DecimalType d && d.getScale() == s && d.getPrecision() >= p) {

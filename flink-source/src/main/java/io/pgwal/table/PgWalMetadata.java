@@ -15,8 +15,11 @@ import org.apache.flink.table.types.DataType;
 enum PgWalMetadata {
     /** Commit time of the transaction. */
     COMMIT_TS("commit_ts", DataTypes.TIMESTAMP_LTZ(6), src -> {
-        Object micros = src.get("commit_ts");
-        return micros == null ? null : AvroValues.timestampFromMicros((Long) micros);
+        Object ts = src.get("commit_ts");
+        if (ts instanceof java.time.Instant instant) {
+            return TimestampData.fromInstant(instant);
+        }
+        return ts == null ? null : AvroValues.timestampFromMicros((Long) ts);
     }),
     /** LSN of the change itself. */
     LSN("lsn", DataTypes.BIGINT().notNull(), src -> src.get("lsn")),
