@@ -16,8 +16,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -77,7 +80,7 @@ class PgWalTableRestoreITCase {
         }
 
         JobClient first = start(stop, true, "sql-run1", null);
-        awaitOutput("sql-run1", 3_000);
+        CollectingSink.awaitSize("sql-run1", 3_000, Duration.ofMinutes(2));
         String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(),
                 SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
         first.getJobExecutionResult().get(2, TimeUnit.MINUTES);
@@ -107,20 +110,11 @@ class PgWalTableRestoreITCase {
         tEnv.executeSql("CREATE TABLE notes (id INT, title STRING, body STRING, PRIMARY KEY (id) NOT ENFORCED)"
                 + " WITH (" + withOptions(pg, "notes_slot", "notes_pub", "notes")
                 + ", 'fetch.max-batch-size' = '256', 'scan.bounded.stop-lsn' = '" + stop + "')");
-        tEnv.toChangelogStream(tEnv.sqlQuery("SELECT id, title, CHAR_LENGTH(body) FROM notes"),
-                        org.apache.flink.table.api.Schema.derived(),
-                        org.apache.flink.table.connector.ChangelogMode.upsert())
-                .map(new Describe(throttled)).uid("describe")
-                .sinkTo(CollectingSink.named(sink)).uid("sink");
+        DataStream<Row> changes = tEnv.toChangelogStream(
+                tEnv.sqlQuery("SELECT id, title, CHAR_LENGTH(body) FROM notes"), Schema.derived(),
+                ChangelogMode.upsert());
+        changes.map(new Describe(throttled)).uid("describe").sinkTo(CollectingSink.named(sink)).uid("sink");
         return env.executeAsync("pgwal sql " + sink);
-    }
-
-    private static void awaitOutput(String sink, int records) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (CollectingSink.output(sink).size() < records) {
-            assertThat(System.nanoTime() - deadline).as("timed out waiting for output").isNegative();
-            Thread.sleep(20);
-        }
     }
 
     /** "KIND id title length", slowed down in run 1 so that the savepoint lands mid-transaction. */
