@@ -13,7 +13,10 @@ import java.util.Objects;
  * timestamps are <b>Unix-epoch microseconds</b> (the decoder converts from PostgreSQL's 2000-01-01
  * epoch); transaction ids are unsigned 32-bit values held in a {@code long}. A {@code xid} of
  * {@link #NO_XID} on a data message means the message is not part of a streamed transaction
- * (the field is only on the wire inside Stream Start/Stop blocks, protocol 2+).
+ * (the field is only on the wire inside Stream Start/Stop blocks, protocol 2+). Inside a block
+ * it is the xid of the (sub)transaction that made the change: the Stream Start's xid or that of
+ * one of its subtransactions, whose changes a later Stream Abort with that {@code subXid}
+ * discards.
  */
 public sealed interface PgOutputMessage {
 
@@ -51,7 +54,7 @@ public sealed interface PgOutputMessage {
         }
     }
 
-    /** One column of a {@link Relation} message. {@code key} is set for replica-identity columns. */
+    /** One column of a {@link Relation} message; {@code key} marks replica-identity columns. */
     record RelationColumn(boolean key, String name, int typeOid, int typeModifier) {}
 
     /**

@@ -73,7 +73,10 @@ public final class TupleData {
         return kinds.length;
     }
 
-    /** The kind of column {@code i}: {@link #NULL}, {@link #UNCHANGED_TOAST}, {@link #TEXT} or {@link #BINARY}. */
+    /**
+     * The kind of column {@code i}: {@link #NULL}, {@link #UNCHANGED_TOAST}, {@link #TEXT} or
+     * {@link #BINARY}.
+     */
     public byte kind(int i) {
         return kinds[i];
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -68,7 +69,7 @@ public final class DemoJob {
                 Connection admin = pg.getPostgresDatabase().getConnection()) {
             execute(admin, resource("demo-schema.sql"));
             // Create the slot before writing, so that the workload's changes are kept for us.
-            execute(admin, "SELECT pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')");
+            queryString(admin, "SELECT pg_create_logical_replication_slot(?, 'pgoutput')::text", SLOT);
             PgWalSourceBuilder builder = PgWalSource.builder()
                     .hostname("localhost")
                     .port(pg.getPort())
@@ -94,7 +95,7 @@ public final class DemoJob {
             env.execute("pgwal demo");
             System.out.println("pgwal demo: done. Slot " + SLOT + " confirmed_flush_lsn = "
                     + queryString(admin, "SELECT confirmed_flush_lsn::text FROM"
-                            + " pg_replication_slots WHERE slot_name = '" + SLOT + "'")
+                            + " pg_replication_slots WHERE slot_name = ?", SLOT)
                     + " (moved only by completed checkpoints)");
         }
     }
@@ -137,10 +138,16 @@ public final class DemoJob {
         }
     }
 
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+    private static String queryString(Connection c, String sql, String... params)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
         }
     }
 }

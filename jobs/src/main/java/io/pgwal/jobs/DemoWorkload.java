@@ -34,7 +34,7 @@ final class DemoWorkload {
         changes += exec("UPDATE demo.orders SET status = 'paid', amount = amount + 0.01 WHERE id <= 2");
         commit();
         changes += exec("UPDATE demo.customers SET email = 'grace@example.org' WHERE id = 3");
-        changes += exec("DELETE FROM demo.orders WHERE id = 4");
+        changes += exec("DELETE FROM demo.orders WHERE id = 3");
         commit();
         exec("SELECT pg_logical_emit_message(true, 'demo', 'a transactional message')");
         changes += exec("UPDATE demo.customers SET id = 30 WHERE id = 3 AND NOT EXISTS"

@@ -18,7 +18,6 @@ import io.pgwal.decoder.PgOutputMessage.Update;
 import io.pgwal.decoder.PgOutputProtocolException;
 import io.pgwal.source.split.PgWalPosition;
 import java.nio.ByteBuffer;
-import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +34,15 @@ import org.slf4j.LoggerFactory;
  * longer be replayed exactly once, and the processor fails loudly instead of guessing.
  */
 final class PgWalChangeProcessor {
+
+    /** Where the processor puts what it produces. */
+    interface Output {
+        /** A record to emit, and the split position once it is emitted. */
+        void record(GenericRecord record, PgWalPosition positionAfter, long timestampMillis);
+
+        /** The position moved without a record (a commit, or the server's WAL end while idle). */
+        void position(PgWalPosition position);
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(PgWalChangeProcessor.class);
 
@@ -93,7 +101,7 @@ final class PgWalChangeProcessor {
      * Handles one pgoutput message received at WAL position {@code lsn}, handing any records and
      * position updates to {@code out}.
      */
-    void onMessage(ByteBuffer message, long lsn, Consumer<PgWalFetchedRecord> out) {
+    void onMessage(ByteBuffer message, long lsn, Output out) {
         PgOutputMessage m;
         try {
             m = decoder.decode(message);
@@ -101,35 +109,37 @@ final class PgWalChangeProcessor {
             throw new PgWalException("Cannot decode the pgoutput message at LSN " + lsn(lsn)
                     + " of the replication stream: " + e.getMessage(), e);
         }
-        switch (m) {
-            case Begin b -> begin(b);
-            case Commit c -> commit(c, out);
-            case Relation r -> converter.onRelation(r);
-            case Insert i -> {
+        switch (m.type()) {
+            case BEGIN -> begin((Begin) m);
+            case COMMIT -> commit((Commit) m, out);
+            case RELATION -> converter.onRelation((Relation) m);
+            case INSERT -> {
                 if (emitNext()) {
-                    emit(converter.insert(i, source(lsn)), out);
+                    emit(converter.insert((Insert) m, source(lsn)), out);
                 }
             }
-            case Update u -> {
+            case UPDATE -> {
                 if (emitNext()) {
-                    emit(converter.update(u, source(lsn)), out);
+                    emit(converter.update((Update) m, source(lsn)), out);
                 }
             }
-            case Delete d -> {
+            case DELETE -> {
                 if (emitNext()) {
-                    emit(converter.delete(d, source(lsn)), out);
+                    emit(converter.delete((Delete) m, source(lsn)), out);
                 }
             }
-            case Truncate t -> {
+            case TRUNCATE -> {
+                Truncate t = (Truncate) m;
                 for (int i = 0; i < t.relationCount(); i++) {
                     if (emitNext()) {
                         emit(converter.truncate(t.relationId(i), source(lsn)), out);
                     }
                 }
             }
-            case LogicalMessage msg -> logicalMessage(msg, lsn, out);
-            case PgOutputMessage.Origin o -> { }
-            case PgOutputMessage.Type t -> { }
+            case MESSAGE -> logicalMessage((LogicalMessage) m, lsn, out);
+            case ORIGIN, TYPE -> {
+                // Nothing to emit: origins are not filtered, and types are resolved from the catalog.
+            }
             default -> throw new PgWalException("Unexpected pgoutput message " + m.type()
                     + " at LSN " + lsn(lsn) + ": pgwal does not request streaming or two-phase"
                     + " decoding, so the server should not send it");
@@ -141,14 +151,14 @@ final class PgWalChangeProcessor {
      * transaction that committed before it has been sent. Outside a transaction the restart point
      * can move there, so idle slots do not pin WAL.
      */
-    void onIdle(long serverWalEnd, Consumer<PgWalFetchedRecord> out) {
+    void onIdle(long serverWalEnd, Output out) {
         if (inTransaction || resumeCheckPending) {
             return;
         }
         PgWalPosition moved = position.withRestartLsn(serverWalEnd);
         if (moved != position) {
             position = moved;
-            out.accept(PgWalFetchedRecord.positionOnly(position));
+            out.position(position);
         }
     }
 
@@ -176,7 +186,7 @@ final class PgWalChangeProcessor {
         txIndex = 0;
     }
 
-    private void commit(Commit c, Consumer<PgWalFetchedRecord> out) {
+    private void commit(Commit c, Output out) {
         if (!inTransaction || c.commitLsn() != txCommitLsn) {
             throw new PgWalException("pgoutput sent Commit at " + lsn(c.commitLsn())
                     + " without the matching Begin (open transaction: "
@@ -185,10 +195,10 @@ final class PgWalChangeProcessor {
         inTransaction = false;
         transactions++;
         position = position.afterCommit(txCommitLsn, c.endLsn(), txIndex);
-        out.accept(PgWalFetchedRecord.positionOnly(position));
+        out.position(position);
     }
 
-    private void logicalMessage(LogicalMessage msg, long lsn, Consumer<PgWalFetchedRecord> out) {
+    private void logicalMessage(LogicalMessage msg, long lsn, Output out) {
         if (!msg.transactional()) {
             // Non-transactional messages have no commit to anchor an exactly-once position to.
             if (nonTransactionalMessagesDropped++ == 0) {
@@ -222,9 +232,9 @@ final class PgWalChangeProcessor {
         return new ChangeSource(lsn, txCommitLsn, txIndex, txXid, txCommitTimeMicros);
     }
 
-    private void emit(GenericRecord record, Consumer<PgWalFetchedRecord> out) {
+    private void emit(GenericRecord record, Output out) {
         position = position.afterRecord(txCommitLsn, txIndex);
         txIndex++;
-        out.accept(new PgWalFetchedRecord(record, position, Math.floorDiv(txCommitTimeMicros, 1000)));
+        out.record(record, position, Math.floorDiv(txCommitTimeMicros, 1000));
     }
 }

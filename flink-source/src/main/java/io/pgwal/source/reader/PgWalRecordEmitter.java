@@ -15,10 +15,7 @@ public final class PgWalRecordEmitter
     @Override
     public void emitRecord(
             PgWalFetchedRecord element, SourceOutput<GenericRecord> output, PgWalSplitState state) {
-        GenericRecord record = element.record();
-        if (record != null) {
-            output.collect(record, element.timestampMillis());
-        }
-        state.setPosition(element.positionAfter());
+        output.collect(element.record(), element.timestampMillis());
+        state.emitted(element.positionAfter(), element.sequence());
     }
 }

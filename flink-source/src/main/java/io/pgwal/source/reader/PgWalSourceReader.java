@@ -32,6 +32,7 @@ public final class PgWalSourceReader
     private static final Logger LOG = LoggerFactory.getLogger(PgWalSourceReader.class);
 
     private final PgWalAckHandle acks;
+    private final PgWalPendingPosition pending;
     private final TreeMap<Long, Long> restartLsnByCheckpoint = new TreeMap<>();
 
     public PgWalSourceReader(
@@ -41,26 +42,28 @@ public final class PgWalSourceReader
             Duration reconnectBackoff,
             Configuration flinkConfig,
             SourceReaderContext context) {
-        this(config, new PgWalAckHandle(), maxBatchSize, maxReconnectAttempts, reconnectBackoff,
+        this(config, new PgWalAckHandle(), new PgWalPendingPosition(), maxBatchSize, maxReconnectAttempts, reconnectBackoff,
                 flinkConfig, context);
     }
 
     private PgWalSourceReader(
             PgWalConnectionConfig config,
             PgWalAckHandle acks,
+            PgWalPendingPosition pending,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
             Configuration flinkConfig,
             SourceReaderContext context) {
         super(
-                () -> new PgWalSplitReader(config, acks,
+                () -> new PgWalSplitReader(config, acks, pending,
                         new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
                         maxReconnectAttempts, reconnectBackoff),
                 new PgWalRecordEmitter(),
                 flinkConfig,
                 context);
         this.acks = acks;
+        this.pending = pending;
     }
 
     @Override
@@ -107,6 +110,8 @@ public final class PgWalSourceReader
 
     @Override
     protected PgWalSplit toSplitType(String splitId, PgWalSplitState state) {
+        // Checkpoints include commits and idle WAL-end advances that followed the last emitted record.
+        state.setPosition(pending.resolve(state.emittedSequence(), state.position()));
         return state.toSplit();
     }
 }

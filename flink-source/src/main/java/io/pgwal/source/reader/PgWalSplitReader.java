@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
@@ -45,6 +46,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
 
     private final PgWalConnectionConfig config;
     private final PgWalAckHandle acks;
+    private final PgWalPendingPosition pending;
     private final PgWalReaderMetrics metrics;
     private final int maxBatchSize;
     private final int maxReconnectAttempts;
@@ -61,12 +63,14 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     PgWalSplitReader(
             PgWalConnectionConfig config,
             PgWalAckHandle acks,
+            PgWalPendingPosition pending,
             PgWalReaderMetrics metrics,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff) {
         this.config = config;
         this.acks = acks;
+        this.pending = pending;
         this.metrics = metrics;
         this.maxBatchSize = maxBatchSize;
         this.maxReconnectAttempts = maxReconnectAttempts;
@@ -94,7 +98,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         if (split == null) {
             return batch.build();
         }
-        List<PgWalFetchedRecord> out = new ArrayList<>();
+        BatchOutput out = new BatchOutput();
         try {
             if (session == null) {
                 openSession(out);
@@ -108,37 +112,34 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         } catch (SQLException e) {
             handleConnectionLoss(e);
         }
-        for (PgWalFetchedRecord r : out) {
+        for (PgWalFetchedRecord r : out.records) {
             batch.add(PgWalSplit.SPLIT_ID, r);
-        }
-        if (!out.isEmpty()) {
-            cursor = out.get(out.size() - 1).positionAfter();
         }
         return batch.build();
     }
 
     /** Reads until the batch is full or the stream is idle; true when a bounded read is done. */
-    private boolean readBatch(List<PgWalFetchedRecord> out) throws SQLException {
+    private boolean readBatch(BatchOutput out) throws SQLException {
         long idleDeadline = System.nanoTime() + IDLE_FETCH_NANOS;
         int records = 0;
         while (!wokenUp && records < maxBatchSize) {
             sendPendingAck();
             ByteBuffer message = session.readPending();
             if (message == null) {
-                processor.onIdle(session.lastReceiveLsn().asLong(), out::add);
+                processor.onIdle(session.lastReceiveLsn().asLong(), out);
                 if (reachedStop()) {
                     return true;
                 }
-                if (!out.isEmpty() || System.nanoTime() - idleDeadline > 0) {
+                if (!out.records.isEmpty() || System.nanoTime() - idleDeadline > 0) {
                     break;
                 }
                 // pgjdbc already waited up to 1 ms on the socket; a short park keeps idle CPU low.
                 LockSupport.parkNanos(200_000L);
                 continue;
             }
-            int before = out.size();
-            processor.onMessage(message, session.lastReceiveLsn().asLong(), out::add);
-            records += out.size() - before;
+            int before = out.records.size();
+            processor.onMessage(message, session.lastReceiveLsn().asLong(), out);
+            records += out.records.size() - before;
             if (!processor.inTransaction() && reachedStop()) {
                 return true;
             }
@@ -154,7 +155,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
                 && Long.compareUnsigned(processor.position().restartLsn(), split.stopLsn()) >= 0;
     }
 
-    private void openSession(List<PgWalFetchedRecord> out) throws SQLException {
+    private void openSession(BatchOutput out) throws SQLException {
         long restart = cursor.restartLsn();
         LogSequenceNumber start = restart == 0L ? null : LogSequenceNumber.valueOf(restart);
         // The session first: its checks turn bad settings into errors that name the option.
@@ -169,7 +170,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
                 session.startLsn().asLong());
         if (!processor.position().equals(cursor)) {
             // A fresh start learns its concrete restart LSN from the slot: checkpoint that.
-            out.add(PgWalFetchedRecord.positionOnly(processor.position()));
+            out.position(processor.position());
         }
         LOG.info("Replication session started at {} (resuming after {})", session.startLsn().asString(), cursor);
     }
@@ -199,6 +200,32 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while waiting to reconnect", ie);
+        }
+    }
+
+    /**
+     * Collects one fetch's records. A position without a record is attached to the batch's last
+     * record when there is one (so the commit travels with it), and otherwise handed over through
+     * {@link PgWalPendingPosition}. Either way the cursor follows, for reconnects.
+     */
+    private final class BatchOutput implements PgWalChangeProcessor.Output {
+        final List<PgWalFetchedRecord> records = new ArrayList<>();
+
+        @Override
+        public void record(GenericRecord record, PgWalPosition positionAfter, long timestampMillis) {
+            records.add(new PgWalFetchedRecord(record, pending.nextSequence(), positionAfter,
+                    timestampMillis));
+            cursor = positionAfter;
+        }
+
+        @Override
+        public void position(PgWalPosition position) {
+            if (records.isEmpty()) {
+                pending.set(position);
+            } else {
+                records.get(records.size() - 1).advancePosition(position);
+            }
+            cursor = position;
         }
     }
 

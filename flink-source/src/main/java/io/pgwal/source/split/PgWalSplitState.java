@@ -9,6 +9,7 @@ public final class PgWalSplitState {
 
     private final long stopLsn;
     private PgWalPosition position;
+    private long emittedSequence;
 
     public PgWalSplitState(PgWalSplit split) {
         this.stopLsn = split.stopLsn();
@@ -19,8 +20,20 @@ public final class PgWalSplitState {
         return position;
     }
 
-    public void setPosition(PgWalPosition position) {
-        this.position = position;
+    /** The reader-local sequence number of the last emitted record (0 before the first). */
+    public long emittedSequence() {
+        return emittedSequence;
+    }
+
+    /** Called after the record with {@code sequence} was emitted, leaving the split at {@code p}. */
+    public void emitted(PgWalPosition p, long sequence) {
+        this.position = p;
+        this.emittedSequence = sequence;
+    }
+
+    /** Moves the position without a record (a commit or WAL end that followed the last record). */
+    public void setPosition(PgWalPosition p) {
+        this.position = p;
     }
 
     public PgWalSplit toSplit() {

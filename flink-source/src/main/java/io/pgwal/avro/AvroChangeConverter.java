@@ -1,0 +1,217 @@
+package io.pgwal.avro;
+
+import io.pgwal.PgWalException;
+import io.pgwal.decoder.PgOutputMessage.Delete;
+import io.pgwal.decoder.PgOutputMessage.Insert;
+import io.pgwal.decoder.PgOutputMessage.LogicalMessage;
+import io.pgwal.decoder.PgOutputMessage.Relation;
+import io.pgwal.decoder.PgOutputMessage.Update;
+import io.pgwal.decoder.TupleData;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Turns decoded pgoutput changes into Avro change envelopes (see {@link TableSchema}) and logical
+ * decoding messages into {@code pgwal.Message} records.
+ *
+ * <p>One instance per replication stream; not thread-safe. Each Relation message is passed to
+ * {@link #onRelation}, which reads the catalog once for that relation version and derives a new
+ * {@link TableSchema} only if the table changed, so records keep sharing the same Schema objects.
+ * After a schema change (columns added, dropped or retyped), the next Relation message switches
+ * the relation to the new schema for all following records.
+ *
+ * <p>The catalog is read when the Relation message arrives, i.e. it describes the table now. If a
+ * column got NOT NULL later than the change being converted, a null in it fails the conversion
+ * with a {@link PgWalException} that says so; nullable columns never fail.
+ */
+public final class AvroChangeConverter {
+
+    private final String database;
+    private final Utf8 databaseUtf8;
+    private final CatalogLookup catalog;
+    private final Map<Integer, TableSchema> tables = new HashMap<>();
+
+    public AvroChangeConverter(String database, CatalogLookup catalog) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.databaseUtf8 = new Utf8(database);
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+    }
+
+    /** Registers a relation version; keeps the cached TableSchema when nothing changed. */
+    public void onRelation(Relation r) {
+        Map<String, ColumnInfo> columns = catalog.columns(r.relationId());
+        TableSchema cached = tables.get(r.relationId());
+        if (cached == null || !cached.describes(r, columns)) {
+            tables.put(r.relationId(), TableSchema.derive(database, r, columns));
+        }
+    }
+
+    /** The current schema of a relation; a PgWalException if no Relation message came yet. */
+    public TableSchema tableSchema(int relationId) {
+        TableSchema t = tables.get(relationId);
+        if (t == null) {
+            throw new PgWalException("Got a change for relation OID "
+                    + Integer.toUnsignedString(relationId) + " before its Relation message. "
+                    + "pgoutput always describes a table before its first change in a session; "
+                    + "pass every Relation message to onRelation() before the changes.");
+        }
+        return t;
+    }
+
+    public GenericRecord insert(Insert m, ChangeSource s) {
+        TableSchema t = tableSchema(m.relationId());
+        GenericData.Record env = envelope(t, PgWalSchemas.INSERT, s);
+        env.put(TableSchema.ENV_AFTER, row(t, m.newTuple(), s, env));
+        return env;
+    }
+
+    /** An UPDATE; {@code before} is null when pgoutput sent no old tuple (key unchanged). */
+    public GenericRecord update(Update m, ChangeSource s) {
+        TableSchema t = tableSchema(m.relationId());
+        GenericData.Record env = envelopeWithBefore(t, PgWalSchemas.UPDATE, m.oldKind(),
+                m.oldTuple(), s);
+        env.put(TableSchema.ENV_AFTER, row(t, m.newTuple(), s, env));
+        return env;
+    }
+
+    public GenericRecord delete(Delete m, ChangeSource s) {
+        return envelopeWithBefore(tableSchema(m.relationId()), PgWalSchemas.DELETE, m.oldKind(),
+                m.oldTuple(), s);
+    }
+
+    /** One truncated relation (a Truncate message yields one record per relation). */
+    public GenericRecord truncate(int relationId, ChangeSource s) {
+        return envelope(tableSchema(relationId), PgWalSchemas.TRUNCATE, s);
+    }
+
+    public GenericRecord message(LogicalMessage m, ChangeSource s) {
+        GenericData.Record r = new GenericData.Record(PgWalSchemas.MESSAGE_ENVELOPE);
+        r.put(PgWalSchemas.MSG_OP, PgWalSchemas.MESSAGE);
+        r.put(PgWalSchemas.MSG_SOURCE, PgWalSchemas.source(s, databaseUtf8, null, null));
+        r.put(PgWalSchemas.MSG_PREFIX, new Utf8(m.prefix()));
+        r.put(PgWalSchemas.MSG_CONTENT, ByteBuffer.wrap(m.content()));
+        r.put(PgWalSchemas.MSG_TRANSACTIONAL, m.transactional());
+        return r;
+    }
+
+    private static GenericData.Record envelope(
+            TableSchema t, GenericData.EnumSymbol op, ChangeSource s) {
+        GenericData.Record env = new GenericData.Record(t.envelopeSchema());
+        env.put(TableSchema.ENV_OP, op);
+        env.put(TableSchema.ENV_UNCHANGED_TOAST, List.of());
+        env.put(TableSchema.ENV_SOURCE,
+                PgWalSchemas.source(s, t.database(), t.schemaName(), t.tableName()));
+        return env;
+    }
+
+    private static GenericData.Record envelopeWithBefore(TableSchema t,
+            GenericData.EnumSymbol op, char oldKind, TupleData old, ChangeSource s) {
+        GenericData.Record env = envelope(t, op, s);
+        if (old != null) {
+            env.put(TableSchema.ENV_BEFORE, before(t, oldKind, old, s));
+        }
+        return env;
+    }
+
+    /** The {@code before} value: the whole old row (identity FULL) or the key record. */
+    private static GenericData.Record before(
+            TableSchema t, char oldKind, TupleData old, ChangeSource s) {
+        if (t.isFullIdentity()) {
+            if (oldKind != 'O') {
+                throw new PgWalException("Table " + t.qualifiedName() + " has REPLICA IDENTITY "
+                        + "FULL but the change at LSN " + lsn(s) + " carries old tuple kind '"
+                        + oldKind + "' instead of the whole old row ('O').");
+            }
+            return row(t, old, s, null);
+        }
+        checkWidth(t, old, s);
+        int[] keys = t.keyColumns();
+        GenericData.Record key = new GenericData.Record(t.keySchema());
+        for (int k = 0; k < keys.length; k++) {
+            Object v = value(t, old, keys[k], s);
+            if (v == null) {
+                throw nullInNonNullable(t, keys[k], s, "it is a replica identity column, which "
+                        + "PostgreSQL always sends in the old key");
+            }
+            key.put(k, v);
+        }
+        return key;
+    }
+
+    /**
+     * A row record. Unchanged TOAST values become null in the row; with {@code envelope} given,
+     * their column names are listed in its {@code unchanged_toast} field.
+     */
+    private static GenericData.Record row(
+            TableSchema t, TupleData tuple, ChangeSource s, GenericData.Record envelope) {
+        checkWidth(t, tuple, s);
+        GenericData.Record row = new GenericData.Record(t.rowSchema());
+        List<Utf8> unchanged = null;
+        for (int i = 0; i < tuple.size(); i++) {
+            Object v = value(t, tuple, i, s);
+            if (v == null) {
+                boolean toast = tuple.kind(i) == TupleData.UNCHANGED_TOAST;
+                if (!t.isNullable(i)) {
+                    throw nullInNonNullable(t, i, s, "the catalog says NOT NULL and the column "
+                            + "is not toastable, so its Avro field is not nullable");
+                }
+                if (toast && envelope != null) {
+                    if (unchanged == null) {
+                        unchanged = new ArrayList<>(2);
+                    }
+                    unchanged.add(t.pgName(i));
+                }
+            }
+            row.put(i, v);
+        }
+        if (unchanged != null) {
+            envelope.put(TableSchema.ENV_UNCHANGED_TOAST, unchanged);
+        }
+        return row;
+    }
+
+    /** Column {@code i}'s Avro value, or null for SQL NULL and unchanged TOAST. */
+    private static Object value(TableSchema t, TupleData tuple, int i, ChangeSource s) {
+        byte kind = tuple.kind(i);
+        if (kind == TupleData.TEXT) {
+            return t.converter(i).convert(tuple.buffer(), tuple.offset(i), tuple.length(i));
+        }
+        if (kind == TupleData.BINARY) {
+            throw new PgWalException("Column \"" + t.pgName(i) + "\" of " + t.qualifiedName()
+                    + " at LSN " + lsn(s) + " arrived in binary format; pgwal converts only the "
+                    + "text format. Do not set the pgoutput option binary=true.");
+        }
+        return null;
+    }
+
+    private static void checkWidth(TableSchema t, TupleData tuple, ChangeSource s) {
+        if (tuple.size() != t.columnCount()) {
+            throw new PgWalException("The change of " + t.qualifiedName() + " at LSN " + lsn(s)
+                    + " has " + tuple.size() + " columns but its Relation message described "
+                    + t.columnCount() + "; the Relation message for the table's current "
+                    + "definition was not passed to onRelation().");
+        }
+    }
+
+    private static PgWalException nullInNonNullable(
+            TableSchema t, int column, ChangeSource s, String why) {
+        return new PgWalException("Table " + t.qualifiedName() + ", column \"" + t.pgName(column)
+                + "\" at LSN " + lsn(s) + ": expected a value (" + why + ") but found none "
+                + "(SQL NULL or an unsent TOAST value). This happens when NOT NULL or the "
+                + "storage was changed after the change was written (the catalog is read when "
+                + "the Relation message arrives); such changes cannot be converted with the "
+                + "current table definition.");
+    }
+
+    private static String lsn(ChangeSource s) {
+        return LogSequenceNumber.valueOf(s.lsn()).asString();
+    }
+}

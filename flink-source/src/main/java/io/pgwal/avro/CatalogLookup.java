@@ -1,0 +1,18 @@
+package io.pgwal.avro;
+
+import java.util.Map;
+
+/**
+ * Column facts that pgoutput's Relation message does not carry (NOT NULL, storage, domain base
+ * types), read from the PostgreSQL catalog.
+ *
+ * <p>Called once per relation version (per Relation message), never per row.
+ */
+public interface CatalogLookup {
+
+    /**
+     * The live, non-system columns of a relation by column name; an empty map when the relation
+     * does not exist (any more).
+     */
+    Map<String, ColumnInfo> columns(int relationOid);
+}

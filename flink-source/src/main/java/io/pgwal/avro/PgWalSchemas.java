@@ -1,0 +1,105 @@
+package io.pgwal.avro;
+
+import java.util.List;
+import org.apache.avro.JsonProperties;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.util.Utf8;
+
+/**
+ * The Avro schemas shared by every table: the operation enum {@code pgwal.Op}, the {@code
+ * pgwal.Source} record and the {@code pgwal.Message} envelope of logical decoding messages. They
+ * have the same full name and definition in every envelope schema, so consumers can treat them
+ * uniformly.
+ */
+public final class PgWalSchemas {
+
+    public static final String NAMESPACE = "pgwal";
+
+    /** {@code enum pgwal.Op {INSERT, UPDATE, DELETE, TRUNCATE, MESSAGE}}. */
+    public static final Schema OP = Schema.createEnum("Op", "The kind of change.", NAMESPACE,
+            List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MESSAGE"));
+
+    public static final GenericData.EnumSymbol INSERT = new GenericData.EnumSymbol(OP, "INSERT");
+    public static final GenericData.EnumSymbol UPDATE = new GenericData.EnumSymbol(OP, "UPDATE");
+    public static final GenericData.EnumSymbol DELETE = new GenericData.EnumSymbol(OP, "DELETE");
+    public static final GenericData.EnumSymbol TRUNCATE =
+            new GenericData.EnumSymbol(OP, "TRUNCATE");
+    public static final GenericData.EnumSymbol MESSAGE = new GenericData.EnumSymbol(OP, "MESSAGE");
+
+    /** Positions of the {@code pgwal.Source} fields. */
+    static final int SRC_LSN = 0;
+    static final int SRC_COMMIT_LSN = 1;
+    static final int SRC_TX_INDEX = 2;
+    static final int SRC_TXID = 3;
+    static final int SRC_COMMIT_TS = 4;
+    static final int SRC_DB = 5;
+    static final int SRC_SCHEMA = 6;
+    static final int SRC_TABLE = 7;
+
+    /**
+     * {@code pgwal.Source}: where a record comes from. {@code commit_ts} is null when the commit
+     * time is unknown ({@code ChangeSource.commitTimeMicros() == Long.MIN_VALUE}); {@code schema}
+     * and {@code table} are null for logical decoding messages.
+     */
+    public static final Schema SOURCE = Schema.createRecord("Source",
+            "Where a change comes from in the WAL.", NAMESPACE, false, List.of(
+                    field("lsn", Schema.create(Schema.Type.LONG), "WAL position of the change"),
+                    field("commit_lsn", Schema.create(Schema.Type.LONG),
+                            "LSN of the transaction's commit record"),
+                    field("tx_index", Schema.create(Schema.Type.INT),
+                            "0-based index of the record in its transaction"),
+                    field("txid", Schema.create(Schema.Type.LONG), "transaction id"),
+                    nullableField("commit_ts", LogicalTypes.timestampMicros()
+                            .addToSchema(Schema.create(Schema.Type.LONG)), "commit time"),
+                    field("db", Schema.create(Schema.Type.STRING), "database"),
+                    nullableField("schema", Schema.create(Schema.Type.STRING), "schema"),
+                    nullableField("table", Schema.create(Schema.Type.STRING), "table")));
+
+    /** Positions of the {@code pgwal.Message} fields. */
+    static final int MSG_OP = 0;
+    static final int MSG_SOURCE = 1;
+    static final int MSG_PREFIX = 2;
+    static final int MSG_CONTENT = 3;
+    static final int MSG_TRANSACTIONAL = 4;
+
+    /** {@code pgwal.Message}: a message written with {@code pg_logical_emit_message}. */
+    public static final Schema MESSAGE_ENVELOPE = Schema.createRecord("Message",
+            "A logical decoding message (pg_logical_emit_message).", NAMESPACE, false, List.of(
+                    field("op", OP, "always MESSAGE"),
+                    field("source", SOURCE, "where the message comes from"),
+                    field("prefix", Schema.create(Schema.Type.STRING), "the message prefix"),
+                    field("content", Schema.create(Schema.Type.BYTES), "the message content"),
+                    field("transactional", Schema.create(Schema.Type.BOOLEAN),
+                            "whether the message was part of a transaction")));
+
+    private PgWalSchemas() {}
+
+    static Schema.Field field(String name, Schema schema, String doc) {
+        return new Schema.Field(name, schema, doc);
+    }
+
+    static Schema.Field nullableField(String name, Schema schema, String doc) {
+        return new Schema.Field(name, nullable(schema), doc, JsonProperties.NULL_VALUE);
+    }
+
+    /** {@code ["null", schema]}. */
+    static Schema nullable(Schema schema) {
+        return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);
+    }
+
+    /** A {@code pgwal.Source} value; {@code schema} and {@code table} may be null. */
+    static GenericData.Record source(ChangeSource s, Utf8 db, Utf8 schema, Utf8 table) {
+        GenericData.Record r = new GenericData.Record(SOURCE);
+        r.put(SRC_LSN, s.lsn());
+        r.put(SRC_COMMIT_LSN, s.commitLsn());
+        r.put(SRC_TX_INDEX, s.txIndex());
+        r.put(SRC_TXID, s.txid());
+        r.put(SRC_COMMIT_TS, s.commitTimeMicros() == Long.MIN_VALUE ? null : s.commitTimeMicros());
+        r.put(SRC_DB, db);
+        r.put(SRC_SCHEMA, schema);
+        r.put(SRC_TABLE, table);
+        return r;
+    }
+}

@@ -1,0 +1,248 @@
+package io.pgwal.avro;
+
+import io.pgwal.decoder.PgOutputMessage.Relation;
+import io.pgwal.decoder.PgOutputMessage.RelationColumn;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.JsonProperties;
+import org.apache.avro.Schema;
+import org.apache.avro.util.Utf8;
+
+/**
+ * The Avro schemas and value converters of one version of one table (one Relation message plus
+ * what the catalog said about it).
+ *
+ * <p>Names: namespace {@code pgwal.<db>.<schema>}, records {@code <table>} (row), {@code
+ * <table>_key} and {@code <table>_envelope}, all sanitized with {@link AvroNames}; the original
+ * PostgreSQL names are kept in {@code pg.name} properties, and fields carry {@code pg.type} (type
+ * name, or {@code oid:<n>} when unknown), {@code pg.type_oid} and {@code pg.typmod}.
+ *
+ * <p>Nullability: a row field is plain {@code T} only when the catalog says NOT NULL <em>and</em>
+ * the column is not toastable (it can then never be null nor absent); otherwise it is {@code
+ * ["null", T]}. Columns the catalog does not know (e.g. dropped since) are nullable. Key fields
+ * are plain {@code T}: replica identity columns are always sent.
+ *
+ * <p>Envelope fields in order: {@code op}, {@code before} ({@code ["null", row]} with replica
+ * identity FULL, else {@code ["null", <table>_key]}), {@code after}, {@code unchanged_toast}
+ * (original names of columns whose value was not sent; their {@code after} value is null) and
+ * {@code source}.
+ */
+public final class TableSchema {
+
+    static final int ENV_OP = 0;
+    static final int ENV_BEFORE = 1;
+    static final int ENV_AFTER = 2;
+    static final int ENV_UNCHANGED_TOAST = 3;
+    static final int ENV_SOURCE = 4;
+
+    private final Relation relation;
+    private final Map<String, ColumnInfo> catalog;
+    private final Schema rowSchema;
+    private final Schema keySchema;
+    private final Schema envelopeSchema;
+    private final ValueConverter[] converters;
+    private final boolean[] nullable;
+    private final int[] keyColumns;
+    private final Utf8[] pgNames;
+    private final Utf8 database;
+    private final Utf8 schemaName;
+    private final Utf8 tableName;
+
+    private TableSchema(String database, Relation relation, Map<String, ColumnInfo> catalog) {
+        this.relation = relation;
+        this.catalog = Map.copyOf(catalog);
+        this.database = new Utf8(database);
+        this.schemaName = new Utf8(relation.namespace());
+        this.tableName = new Utf8(relation.name());
+        String namespace = PgWalSchemas.NAMESPACE + "." + AvroNames.sanitize(database) + "."
+                + AvroNames.sanitize(relation.namespace());
+        String table = AvroNames.sanitize(relation.name());
+
+        List<RelationColumn> columns = relation.columns();
+        int n = columns.size();
+        List<String> fieldNames = AvroNames.uniqueNames(
+                columns.stream().map(RelationColumn::name).toList());
+        converters = new ValueConverter[n];
+        nullable = new boolean[n];
+        pgNames = new Utf8[n];
+        List<Schema.Field> rowFields = new ArrayList<>(n);
+        List<Schema.Field> keyFields = new ArrayList<>();
+        List<Integer> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            RelationColumn col = columns.get(i);
+            ColumnInfo info = catalog.get(col.name());
+            int typeOid = col.typeOid();
+            int typmod = col.typeModifier();
+            // Domains map like their base type. The Relation message describes the WAL data, the
+            // catalog the table now: only trust the catalog's base type for a type the message
+            // itself does not identify as a built-in.
+            if (info != null && info.typeType() == 'd' && !PgTypeMapping.isMapped(typeOid)) {
+                typeOid = info.baseTypeOid();
+                typmod = info.baseTypeModifier();
+            }
+            PgTypeMapping.Mapping m = PgTypeMapping.map(typeOid, typmod, col.name());
+            converters[i] = m.converter();
+            nullable[i] = info == null || !info.notNull() || info.toastable();
+            pgNames[i] = new Utf8(col.name());
+            String typeName = info != null && info.typeName() != null ? info.typeName()
+                    : m.pgTypeName() != null ? m.pgTypeName()
+                    : "oid:" + Integer.toUnsignedString(col.typeOid());
+            rowFields.add(column(fieldNames.get(i), col, m.schema(), nullable[i], typeName));
+            if (col.key()) {
+                keyFields.add(column(fieldNames.get(i), col,
+                        PgTypeMapping.map(typeOid, typmod, col.name()).schema(), false, typeName));
+                keys.add(i);
+            }
+        }
+        keyColumns = keys.stream().mapToInt(Integer::intValue).toArray();
+        rowSchema = record(table, namespace, "A row of " + relation.namespace() + "."
+                + relation.name(), rowFields, relation.name());
+        keySchema = record(table + "_key", namespace, "The replica identity of "
+                + relation.namespace() + "." + relation.name(), keyFields, relation.name());
+        Schema beforeType = isFullIdentity() ? rowSchema : keySchema;
+        envelopeSchema = record(table + "_envelope", namespace, "A change of "
+                + relation.namespace() + "." + relation.name(), List.of(
+                        new Schema.Field("op", PgWalSchemas.OP, "the kind of change"),
+                        PgWalSchemas.nullableField("before", beforeType,
+                                "the old row (replica identity FULL) or old key; null if not sent"),
+                        PgWalSchemas.nullableField("after", rowSchema, "the new row"),
+                        new Schema.Field("unchanged_toast",
+                                Schema.createArray(Schema.create(Schema.Type.STRING)),
+                                "columns whose unchanged TOAST value was not sent (null in after)",
+                                List.of()),
+                        new Schema.Field("source", PgWalSchemas.SOURCE, "where it comes from")),
+                relation.name());
+    }
+
+    /** Derives the schemas of a relation version with the catalog's facts about its columns. */
+    public static TableSchema derive(
+            String database, Relation relation, Map<String, ColumnInfo> catalog) {
+        return new TableSchema(database, relation, catalog);
+    }
+
+    /**
+     * True when {@code other} describes the same table version as this one (the transaction id of
+     * the Relation message does not matter), so this object and its Schemas can be reused.
+     */
+    public boolean describes(Relation other, Map<String, ColumnInfo> otherCatalog) {
+        return relation.relationId() == other.relationId()
+                && relation.replicaIdentity() == other.replicaIdentity()
+                && relation.namespace().equals(other.namespace())
+                && relation.name().equals(other.name())
+                && relation.columns().equals(other.columns())
+                && catalog.equals(otherCatalog);
+    }
+
+    private static Schema.Field column(
+            String fieldName, RelationColumn col, Schema type, boolean nullable, String typeName) {
+        Schema.Field f = nullable
+                ? new Schema.Field(fieldName, PgWalSchemas.nullable(type), null,
+                        JsonProperties.NULL_VALUE)
+                : new Schema.Field(fieldName, type, null);
+        f.addProp("pg.name", col.name());
+        f.addProp("pg.type", typeName);
+        // An Integer when it fits, as the JSON parser reads it back: otherwise a schema would
+        // not equal itself after a print/parse round trip (e.g. through PgWalAvroSerializer).
+        long oid = Integer.toUnsignedLong(col.typeOid());
+        f.addProp("pg.type_oid", oid <= Integer.MAX_VALUE ? (Object) (int) oid : (Object) oid);
+        f.addProp("pg.typmod", col.typeModifier());
+        return f;
+    }
+
+    private static Schema record(
+            String name, String namespace, String doc, List<Schema.Field> fields, String pgName) {
+        Schema s = Schema.createRecord(name, doc, namespace, false, fields);
+        s.addProp("pg.name", pgName);
+        return s;
+    }
+
+    public Relation relation() {
+        return relation;
+    }
+
+    public int relationId() {
+        return relation.relationId();
+    }
+
+    public boolean isFullIdentity() {
+        return relation.replicaIdentity() == 'f';
+    }
+
+    /** The table's row record. */
+    public Schema rowSchema() {
+        return rowSchema;
+    }
+
+    /** The record of the replica identity columns (empty without a key). */
+    public Schema keySchema() {
+        return keySchema;
+    }
+
+    /** The change envelope record. */
+    public Schema envelopeSchema() {
+        return envelopeSchema;
+    }
+
+    /** The schema of the envelope's {@code before} value: the row or the key record. */
+    public Schema beforeSchema() {
+        return isFullIdentity() ? rowSchema : keySchema;
+    }
+
+    public int columnCount() {
+        return converters.length;
+    }
+
+    /** The converter of column {@code i} (Relation message order). */
+    public ValueConverter converter(int i) {
+        return converters[i];
+    }
+
+    /** Whether column {@code i}'s row field accepts null. */
+    public boolean isNullable(int i) {
+        return nullable[i];
+    }
+
+    /** Column indexes (Relation message order) of the key fields, in key record order. */
+    int[] keyColumns() {
+        return keyColumns;
+    }
+
+    Utf8 pgName(int i) {
+        return pgNames[i];
+    }
+
+    Utf8 database() {
+        return database;
+    }
+
+    Utf8 schemaName() {
+        return schemaName;
+    }
+
+    Utf8 tableName() {
+        return tableName;
+    }
+
+    /** "schema.table" for messages. */
+    String qualifiedName() {
+        return relation.namespace() + "." + relation.name();
+    }
+
+    @Override
+    public String toString() {
+        return "TableSchema[" + qualifiedName() + ", " + envelopeSchema.getFullName() + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TableSchema t && t.describes(relation, catalog)
+                && Objects.equals(t.database, database);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(relation.relationId(), relation.columns());
+    }
+}
