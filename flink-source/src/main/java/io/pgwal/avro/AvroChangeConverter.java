@@ -23,8 +23,10 @@ import org.postgresql.replication.LogSequenceNumber;
  * decoding messages into {@code pgwal.Message} records.
  *
  * <p>One instance per replication stream; not thread-safe. Each Relation message is passed to
- * {@link #onRelation}, which reads the catalog once for that relation version and derives a new
- * {@link TableSchema} only if the table changed, so records keep sharing the same Schema objects.
+ * {@link #onRelation}, which reads the catalog once for it (pgoutput sends one per table and
+ * session, and again after the table's definition changed; never per row) and derives a new
+ * {@link TableSchema} only if the relation or the catalog's facts differ from the cached version,
+ * so records keep sharing the same Schema objects.
  * After a schema change (columns added, dropped or retyped), the next Relation message switches
  * the relation to the new schema for all following records.
  *

@@ -16,8 +16,9 @@ import org.apache.avro.util.Utf8;
  *
  * <p>Names: namespace {@code pgwal.<db>.<schema>}, records {@code <table>} (row), {@code
  * <table>_key} and {@code <table>_envelope}, all sanitized with {@link AvroNames}; the original
- * PostgreSQL names are kept in {@code pg.name} properties, and fields carry {@code pg.type} (type
- * name, or {@code oid:<n>} when unknown), {@code pg.type_oid} and {@code pg.typmod}.
+ * PostgreSQL names are kept in {@code pg.name} properties (records also get {@code pg.schema}),
+ * and fields carry {@code pg.type} (type name, or {@code oid:<n>} when unknown), {@code
+ * pg.type_oid} and {@code pg.typmod}.
  *
  * <p>Nullability: a row field is plain {@code T} only when the catalog says NOT NULL <em>and</em>
  * the column is not toastable (it can then never be null nor absent); otherwise it is {@code
@@ -151,10 +152,12 @@ public final class TableSchema {
         return f;
     }
 
-    private static Schema record(
+    private Schema record(
             String name, String namespace, String doc, List<Schema.Field> fields, String pgName) {
+        String pgSchema = relation.namespace();
         Schema s = Schema.createRecord(name, doc, namespace, false, fields);
         s.addProp("pg.name", pgName);
+        s.addProp("pg.schema", pgSchema);
         return s;
     }
 

@@ -122,11 +122,14 @@ public final class PgWalSource
         return new PgWalAvroTypeInfo();
     }
 
-    /** The server's current WAL write position: a bounded read stops once it has passed it. */
+    /**
+     * The server's current WAL insert position: every transaction that has committed lies before
+     * it. (The write position, pg_current_wal_lsn(), can lie before an asynchronous commit.)
+     */
     private long currentServerLsn() {
         try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1)).asLong();
         } catch (SQLException e) {

@@ -151,7 +151,12 @@ public final class PgWalSourceBuilder {
         return this;
     }
 
-    /** Makes the source bounded: it finishes once every transaction committed before {@code lsn} is emitted. */
+    /**
+     * Makes the source bounded: it finishes once every transaction whose commit record lies before
+     * {@code lsn} is emitted. To read everything committed so far, pass {@code
+     * pg_current_wal_insert_lsn()} (not {@code pg_current_wal_lsn()}, the write position, which can
+     * lie before an asynchronous commit).
+     */
     public PgWalSourceBuilder stopAtLsn(LogSequenceNumber lsn) {
         this.stopLsn = lsn.asLong();
         this.stopAtCurrentLsn = false;

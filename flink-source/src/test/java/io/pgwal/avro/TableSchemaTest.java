@@ -111,6 +111,7 @@ class TableSchemaTest {
         assertThat(t.keySchema().getName()).isEqualTo("Order_Lines_key");
         assertThat(t.envelopeSchema().getName()).isEqualTo("Order_Lines_envelope");
         assertThat(row.getProp("pg.name")).isEqualTo("Order Lines");
+        assertThat(row.getProp("pg.schema")).isEqualTo("my-schema");
         assertThat(row.getFields()).extracting(Schema.Field::name)
                 .containsExactly("a_b", "a_b_2", "a_b_3", "_1st", "prix_");
         assertThat(row.getFields()).extracting(f -> f.getProp("pg.name"))

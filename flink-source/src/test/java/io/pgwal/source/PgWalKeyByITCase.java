@@ -19,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
@@ -35,7 +36,11 @@ import org.postgresql.replication.LogSequenceNumber;
 class PgWalKeyByITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension();
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
 
     private static TestPostgres pg;
 
@@ -62,7 +67,7 @@ class PgWalKeyByITCase {
                 "UPDATE b SET amount = 0 WHERE id = 30");
         LogSequenceNumber stop;
         try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             stop = LogSequenceNumber.valueOf(rs.getString(1));
         }

@@ -126,7 +126,7 @@ class PgWalSavepointRestoreITCase {
 
     private static LogSequenceNumber currentLsn() throws Exception {
         try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1));
         }

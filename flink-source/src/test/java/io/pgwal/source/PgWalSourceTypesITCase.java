@@ -221,7 +221,7 @@ class PgWalSourceTypesITCase {
 
     private static LogSequenceNumber currentLsn() throws Exception {
         try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1));
         }

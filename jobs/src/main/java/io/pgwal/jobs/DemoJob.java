@@ -84,7 +84,7 @@ public final class DemoJob {
             }
             DemoWorkload workload = new DemoWorkload(pg.getPostgresDatabase().getConnection());
             int changes = workload.runScripted();
-            String stop = queryString(admin, "SELECT pg_current_wal_lsn()::text");
+            String stop = queryString(admin, "SELECT pg_current_wal_insert_lsn()::text");
             System.out.println("pgwal demo: wrote " + changes + " row changes and one message in"
                     + " 4 transactions; streaming slot " + SLOT + " up to " + stop);
             StreamExecutionEnvironment env = environment();

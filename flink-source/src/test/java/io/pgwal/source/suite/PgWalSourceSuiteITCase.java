@@ -4,16 +4,13 @@ import io.pgwal.testing.TestPostgres;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.connector.testframe.TestResource;
 import org.apache.flink.connector.testframe.environment.MiniClusterTestEnvironment;
-import org.apache.flink.connector.testframe.environment.TestEnvironment;
 import org.apache.flink.connector.testframe.external.ExternalContextFactory;
-import org.apache.flink.connector.testframe.external.source.DataStreamSourceExternalContext;
 import org.apache.flink.connector.testframe.junit.annotations.TestContext;
 import org.apache.flink.connector.testframe.junit.annotations.TestEnv;
 import org.apache.flink.connector.testframe.junit.annotations.TestExternalSystem;
 import org.apache.flink.connector.testframe.junit.annotations.TestSemantics;
 import org.apache.flink.connector.testframe.testsuites.SourceTestSuiteBase;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.junit.jupiter.api.Disabled;
 
 /**
  * Flink's own connector test suite against the pgwal source, a real PostgreSQL and a MiniCluster:
@@ -36,12 +33,6 @@ class PgWalSourceSuiteITCase extends SourceTestSuiteBase<String> {
 
     @TestSemantics
     CheckpointingMode[] semantics = new CheckpointingMode[] {CheckpointingMode.EXACTLY_ONCE};
-
-    /** pgwal reads one slot as exactly one split by design; there is no second split to write to. */
-    @Override
-    @Disabled("pgwal has exactly one split (one slot, one ordered stream)")
-    public void testMultipleSplits(TestEnvironment env,
-            DataStreamSourceExternalContext<String> ctx, CheckpointingMode semantic) {}
 
     /** The embedded PostgreSQL shared by every case of the suite. */
     static final class PostgresResource implements TestResource {

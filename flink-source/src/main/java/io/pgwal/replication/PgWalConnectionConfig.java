@@ -1,0 +1,289 @@
+package io.pgwal.replication;
+
+import io.pgwal.PgWalException;
+import java.io.Serializable;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * Where and how to replicate: server, credentials, slot, publication, tables and protocol
+ * settings. Immutable and serializable (it travels with the Flink job). {@link #toString()} never
+ * shows the password.
+ */
+public final class PgWalConnectionConfig implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String hostname;
+    private final int port;
+    private final String database;
+    private final String username;
+    private final String password;
+    private final String slotName;
+    private final String publicationName;
+    private final List<String> tables;
+    private final boolean createSlot;
+    private final boolean createPublication;
+    private final int protocolVersion;
+    private final Duration statusInterval;
+    private final Duration connectTimeout;
+    private final Map<String, String> jdbcProperties;
+    private final boolean allowSlotAhead;
+
+    private PgWalConnectionConfig(Builder b) {
+        this.hostname = require(b.hostname, "hostname");
+        this.port = b.port;
+        this.database = require(b.database, "database-name");
+        this.username = require(b.username, "username");
+        this.password = b.password == null ? "" : b.password;
+        this.slotName = SqlIdentifiers.validateSlotName(require(b.slotName, "slot.name"));
+        this.publicationName = require(b.publicationName, "publication.name");
+        if (publicationName.indexOf('\'') >= 0 || publicationName.indexOf('\0') >= 0) {
+            throw new PgWalException("Option 'publication.name' ('" + publicationName + "') must not"
+                    + " contain a single quote: it is passed inside a quoted replication option");
+        }
+        this.tables = List.copyOf(b.tables);
+        tables.forEach(SqlIdentifiers::parseQualifiedName);
+        this.createSlot = b.createSlot;
+        this.createPublication = b.createPublication;
+        if (b.protocolVersion < 1 || b.protocolVersion > 4) {
+            throw new PgWalException("pgoutput protocol version must be 1 to 4, is " + b.protocolVersion);
+        }
+        this.protocolVersion = b.protocolVersion;
+        if (port < 1 || port > 65535) {
+            throw new PgWalException("Option 'port' must be 1 to 65535, is " + port);
+        }
+        this.statusInterval = positive(b.statusInterval, "status-interval");
+        this.connectTimeout = positive(b.connectTimeout, "connect.timeout");
+        this.jdbcProperties = Map.copyOf(b.jdbcProperties);
+        this.allowSlotAhead = b.allowSlotAhead;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static String require(String value, String option) {
+        if (value == null || value.isBlank()) {
+            throw new PgWalException("Option '" + option + "' is required");
+        }
+        return value;
+    }
+
+    private static Duration positive(Duration d, String option) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new PgWalException("Option '" + option + "' must be a positive duration, is " + d);
+        }
+        return d;
+    }
+
+    public String hostname() {
+        return hostname;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String slotName() {
+        return slotName;
+    }
+
+    public String publicationName() {
+        return publicationName;
+    }
+
+    /** Tables that must be in the publication ("table" or "schema.table"). */
+    public List<String> tables() {
+        return tables;
+    }
+
+    public boolean createSlot() {
+        return createSlot;
+    }
+
+    public boolean createPublication() {
+        return createPublication;
+    }
+
+    public int protocolVersion() {
+        return protocolVersion;
+    }
+
+    public Duration statusInterval() {
+        return statusInterval;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public boolean allowSlotAhead() {
+        return allowSlotAhead;
+    }
+
+    /** The JDBC URL (without credentials). */
+    public String jdbcUrl() {
+        String host = hostname.indexOf(':') >= 0 && !hostname.startsWith("[") ? "[" + hostname + "]" : hostname;
+        return "jdbc:postgresql://" + host + ":" + port + "/"
+                + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * Connection properties: credentials, timeouts, and for a replication connection the settings
+     * pgjdbc requires for one (replication=database, simple query mode).
+     */
+    public Properties jdbcProperties(boolean replication) {
+        Properties p = new Properties();
+        p.putAll(jdbcProperties);
+        p.setProperty("user", username);
+        p.setProperty("password", password);
+        p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+        p.setProperty("ApplicationName", "pgwal");
+        if (replication) {
+            p.setProperty("replication", "database");
+            p.setProperty("assumeMinServerVersion", "10");
+            p.setProperty("preferQueryMode", "simple");
+        }
+        return p;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PgWalConnectionConfig c && c.toString().equals(toString())
+                && c.password.equals(password);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(toString());
+    }
+
+    @Override
+    public String toString() {
+        return "PgWalConnectionConfig{" + username + "@" + hostname + ":" + port + "/" + database
+                + ", slot=" + slotName + (createSlot ? " (create)" : "")
+                + ", publication=" + publicationName + (createPublication ? " (create)" : "")
+                + (tables.isEmpty() ? "" : ", tables=" + tables)
+                + ", proto=" + protocolVersion + ", password=" + (password.isEmpty() ? "<none>" : "***")
+                + (allowSlotAhead ? ", allowSlotAhead" : "") + "}";
+    }
+
+    /** Builds a {@link PgWalConnectionConfig}; {@link #build()} validates. */
+    public static final class Builder {
+        private String hostname;
+        private int port = 5432;
+        private String database;
+        private String username;
+        private String password;
+        private String slotName;
+        private String publicationName;
+        private List<String> tables = List.of();
+        private boolean createSlot = true;
+        private boolean createPublication;
+        private int protocolVersion = 1;
+        private Duration statusInterval = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(30);
+        private Map<String, String> jdbcProperties = new LinkedHashMap<>();
+        private boolean allowSlotAhead;
+
+        private Builder() {}
+
+        public Builder hostname(String v) {
+            hostname = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder database(String v) {
+            database = v;
+            return this;
+        }
+
+        public Builder username(String v) {
+            username = v;
+            return this;
+        }
+
+        public Builder password(String v) {
+            password = v;
+            return this;
+        }
+
+        public Builder slotName(String v) {
+            slotName = v;
+            return this;
+        }
+
+        public Builder publicationName(String v) {
+            publicationName = v;
+            return this;
+        }
+
+        public Builder tables(List<String> v) {
+            tables = List.copyOf(v);
+            return this;
+        }
+
+        public Builder createSlot(boolean v) {
+            createSlot = v;
+            return this;
+        }
+
+        public Builder createPublication(boolean v) {
+            createPublication = v;
+            return this;
+        }
+
+        public Builder protocolVersion(int v) {
+            protocolVersion = v;
+            return this;
+        }
+
+        public Builder statusInterval(Duration v) {
+            statusInterval = v;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration v) {
+            connectTimeout = v;
+            return this;
+        }
+
+        public Builder jdbcProperties(Map<String, String> v) {
+            jdbcProperties = new LinkedHashMap<>(v);
+            return this;
+        }
+
+        public Builder allowSlotAhead(boolean v) {
+            allowSlotAhead = v;
+            return this;
+        }
+
+        public PgWalConnectionConfig build() {
+            return new PgWalConnectionConfig(this);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.pgwal.replication;
+
+import io.pgwal.PgWalException;
+import io.pgwal.replication.SqlIdentifiers.QualifiedName;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks, on a plain connection, everything replication needs, in the order a user would fix
+ * them, and creates the slot and publication when configured to. Every failure is a {@link
+ * PgWalException} that names the option or server setting to change.
+ */
+public final class ReplicationSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationSetup.class);
+
+    /** A slot released by a previous owner (often our own previous attempt) needs a moment. */
+    private static final long ACTIVE_SLOT_WAIT_MILLIS = 10_000;
+
+    private ReplicationSetup() {}
+
+    /** Runs every check; returns the slot's state. */
+    public static SlotInfo prepare(PgWalConnectionConfig config) {
+        try (Connection c = connect(config, false)) {
+            int version = c.unwrap(org.postgresql.PGConnection.class) != null
+                    ? serverVersionNum(c) : 0;
+            if (version < 100000) {
+                throw new PgWalException("PostgreSQL " + version + " has no pgoutput logical"
+                        + " replication; pgwal needs PostgreSQL 10 or newer");
+            }
+            checkWalLevel(c);
+            checkReplicationPrivilege(c, config);
+            List<QualifiedName> tables = resolveTables(c, config);
+            ensurePublication(c, config, tables);
+            return ensureSlot(c, config, version);
+        } catch (SQLException e) {
+            throw new PgWalException("Checking the replication setup of " + config.jdbcUrl()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens a connection, turning failures into errors that name the option to fix. */
+    static Connection connect(PgWalConnectionConfig config, boolean replication) {
+        try {
+            return DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(replication));
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            String where = config.hostname() + ":" + config.port();
+            String hint;
+            if (state.equals("28P01") || state.equals("28000")) {
+                hint = "authentication of user '" + config.username() + "' failed: check the options"
+                        + " 'username' and 'password'" + (replication
+                        ? " (and that pg_hba.conf allows a replication connection for this user)" : "");
+            } else if (state.equals("3D000")) {
+                hint = "database '" + config.database() + "' does not exist: check the option"
+                        + " 'database-name'";
+            } else if (state.startsWith("08")) {
+                hint = "cannot reach PostgreSQL at " + where + ": check the options 'hostname' and"
+                        + " 'port' (and 'connect.timeout')";
+            } else {
+                hint = "connection failed";
+            }
+            throw new PgWalException("Cannot connect to " + where + "/" + config.database() + " as '"
+                    + config.username() + "': " + hint + ". Server said: " + e.getMessage(), e);
+        }
+    }
+
+    private static int serverVersionNum(Connection c) throws SQLException {
+        return Integer.parseInt(queryString(c, "SHOW server_version_num"));
+    }
+
+    private static void checkWalLevel(Connection c) throws SQLException {
+        String walLevel = queryString(c, "SHOW wal_level");
+        if (!"logical".equals(walLevel)) {
+            throw new PgWalException("The server's wal_level is '" + walLevel + "', but logical"
+                    + " replication needs wal_level = logical: set wal_level = logical in"
+                    + " postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart"
+                    + " PostgreSQL");
+        }
+    }
+
+    private static void checkReplicationPrivilege(Connection c, PgWalConnectionConfig config)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    throw new PgWalException("User '" + config.username() + "' lacks the REPLICATION"
+                            + " attribute needed to stream a replication slot: run ALTER ROLE "
+                            + SqlIdentifiers.quoteIdentifier(config.username()) + " WITH REPLICATION,"
+                            + " or set the option 'username' to a user that has it");
+                }
+            }
+        }
+    }
+
+    private static List<QualifiedName> resolveTables(Connection c, PgWalConnectionConfig config)
+            throws SQLException {
+        List<QualifiedName> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class cl JOIN pg_namespace n"
+                + " ON n.oid = cl.relnamespace WHERE n.nspname = ? AND cl.relname = ?"
+                + " AND cl.relkind IN ('r', 'p')")) {
+            for (String t : config.tables()) {
+                QualifiedName name = SqlIdentifiers.parseQualifiedName(t);
+                ps.setString(1, name.schema());
+                ps.setString(2, name.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new PgWalException("Table " + name + " (from option 'table-name' /"
+                                + " tables) does not exist in database '" + config.database() + "'");
+                    }
+                }
+                tables.add(name);
+            }
+        }
+        return tables;
+    }
+
+    private static void ensurePublication(Connection c, PgWalConnectionConfig config,
+            List<QualifiedName> tables) throws SQLException {
+        String pub = config.publicationName();
+        boolean exists;
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, pub);
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        String target = tables.isEmpty() ? "ALL TABLES"
+                : "TABLE " + tables.stream().map(QualifiedName::quoted).collect(Collectors.joining(", "));
+        String create = "CREATE PUBLICATION " + SqlIdentifiers.quoteIdentifier(pub) + " FOR " + target;
+        if (!exists) {
+            if (!config.createPublication()) {
+                throw new PgWalException("Publication '" + pub + "' (option 'publication.name') does"
+                        + " not exist in database '" + config.database() + "'. Create it (" + create
+                        + ") or set 'publication.create' = true");
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute(create);
+            }
+            LOG.info("Created publication: {}", create);
+            return;
+        }
+        List<QualifiedName> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication_tables"
+                + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+            for (QualifiedName t : tables) {
+                ps.setString(1, pub);
+                ps.setString(2, t.schema());
+                ps.setString(3, t.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        missing.add(t);
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new PgWalException("Publication '" + pub + "' (option 'publication.name') does not"
+                    + " include " + missing + ": run ALTER PUBLICATION " + SqlIdentifiers.quoteIdentifier(pub)
+                    + " ADD TABLE " + missing.stream().map(QualifiedName::quoted)
+                            .collect(Collectors.joining(", ")));
+        }
+    }
+
+    private static SlotInfo ensureSlot(Connection c, PgWalConnectionConfig config, int version)
+            throws SQLException {
+        String slot = config.slotName();
+        boolean created = false;
+        long deadline = System.currentTimeMillis() + ACTIVE_SLOT_WAIT_MILLIS;
+        while (true) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT plugin, slot_type, database, active,"
+                    + " active_pid, confirmed_flush_lsn::text, restart_lsn::text"
+                    + " FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        if (created) {
+                            throw new PgWalException("Slot '" + slot + "' vanished right after it was created");
+                        }
+                        if (!config.createSlot()) {
+                            throw new PgWalException("Replication slot '" + slot + "' (option"
+                                    + " 'slot.name') does not exist. Create it with SELECT"
+                                    + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput'),"
+                                    + " or set 'slot.create' = true");
+                        }
+                        createSlot(c, slot);
+                        created = true;
+                        continue;
+                    }
+                    checkSlot(config, rs);
+                    if (rs.getBoolean("active")) {
+                        if (System.currentTimeMillis() < deadline) {
+                            sleep();
+                            continue;
+                        }
+                        throw new PgWalException("Replication slot '" + slot + "' is in use by another"
+                                + " connection (walsender pid " + rs.getInt("active_pid") + "). A slot"
+                                + " can only be read by one client: stop the other reader or set"
+                                + " 'slot.name' to another slot");
+                    }
+                    return new SlotInfo(slot, LogSequenceNumber.valueOf(rs.getString(6)),
+                            LogSequenceNumber.valueOf(rs.getString(7)), created, version);
+                }
+            }
+        }
+    }
+
+    private static void checkSlot(PgWalConnectionConfig config, ResultSet rs) throws SQLException {
+        String slot = config.slotName();
+        if (!"logical".equals(rs.getString("slot_type"))) {
+            throw new PgWalException("Slot '" + slot + "' (option 'slot.name') is a "
+                    + rs.getString("slot_type") + " slot; pgwal needs a logical slot");
+        }
+        if (!"pgoutput".equals(rs.getString("plugin"))) {
+            throw new PgWalException("Slot '" + slot + "' (option 'slot.name') uses the plugin '"
+                    + rs.getString("plugin") + "'; pgwal decodes only 'pgoutput'. Use another slot");
+        }
+        if (!config.database().equals(rs.getString("database"))) {
+            throw new PgWalException("Slot '" + slot + "' belongs to database '"
+                    + rs.getString("database") + "', not to '" + config.database()
+                    + "' (option 'database-name')");
+        }
+    }
+
+    private static void createSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT lsn::text FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                LOG.info("Created replication slot '{}' (pgoutput) at {}", slot, rs.getString(1));
+            }
+        }
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgWalException("Interrupted while waiting for a replication slot", e);
+        }
+    }
+}
