@@ -55,6 +55,11 @@ final class PgTableInspector {
     /** The table, or empty when no ordinary or partitioned table of that name exists. */
     static Optional<PgTableInfo> inspect(String jdbcUrl, Properties props, String schema, String table)
             throws SQLException {
+        // DriverManager only finds drivers of the system class path by itself; with the connector
+        // added by ADD JAR the (relocated) driver must register itself first.
+        if (!org.postgresql.Driver.isRegistered()) {
+            org.postgresql.Driver.register();
+        }
         try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
             long oid;
             char identity;
