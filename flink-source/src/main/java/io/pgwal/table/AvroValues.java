@@ -25,7 +25,8 @@ final class AvroValues {
 
     private AvroValues() {}
 
-    static Object toInternal(Object value, Schema fieldSchema, org.apache.flink.table.types.logical.LogicalType type) {
+    static Object toInternal(Object value, Schema fieldSchema,
+            org.apache.flink.table.types.logical.LogicalType type) {
         if (value == null) {
             return null;
         }
@@ -40,7 +41,8 @@ final class AvroValues {
             case DECIMAL -> decimal(value, schema, (DecimalType) type);
             case CHAR, VARCHAR -> StringData.fromString(text(value, schema));
             case BINARY, VARBINARY -> bytes(value);
-            case DATE -> value instanceof LocalDate d ? (int) d.toEpochDay() : ((Number) value).intValue();
+            case DATE -> value instanceof LocalDate d
+                    ? (int) d.toEpochDay() : ((Number) value).intValue();
             // Flink's TIME is milliseconds of the day: microseconds are truncated.
             case TIME_WITHOUT_TIME_ZONE -> value instanceof LocalTime t
                     ? (int) (t.toNanoOfDay() / 1_000_000L)

@@ -127,8 +127,8 @@ final class ChangelogConverter implements Serializable {
                 throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
                         + source.get("lsn") + " did not send the unchanged TOAST value of "
                         + unsentNames(unsent) + ", and this job has not seen the row before (it was"
-                        + " written before the slot's start). Set REPLICA IDENTITY FULL on the table"
-                        + " so that PostgreSQL sends the old value.");
+                        + " written before the slot's start). Set REPLICA IDENTITY FULL on the"
+                        + " table so that PostgreSQL sends the old value.");
             }
             fill(now, unsent, last);
         }

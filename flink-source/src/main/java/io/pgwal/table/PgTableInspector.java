@@ -16,7 +16,8 @@ import java.util.Properties;
  */
 final class PgTableInspector {
 
-    private static final String TABLE_SQL = "SELECT c.oid, c.relreplident FROM pg_catalog.pg_class c"
+    private static final String TABLE_SQL = "SELECT c.oid, c.relreplident"
+            + " FROM pg_catalog.pg_class c"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')";
 
@@ -47,14 +48,15 @@ final class PgTableInspector {
     private static final String IDENTITY_SQL = "SELECT a.attname FROM pg_catalog.pg_index i"
             + " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"
             + " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-            + " WHERE i.indrelid = ? AND CASE WHEN ? = 'i' THEN i.indisreplident ELSE i.indisprimary END"
+            + " WHERE i.indrelid = ?"
+            + " AND CASE WHEN ? = 'i' THEN i.indisreplident ELSE i.indisprimary END"
             + " ORDER BY k.ord";
 
     private PgTableInspector() {}
 
     /** The table, or empty when no ordinary or partitioned table of that name exists. */
-    static Optional<PgTableInfo> inspect(String jdbcUrl, Properties props, String schema, String table)
-            throws SQLException {
+    static Optional<PgTableInfo> inspect(String jdbcUrl, Properties props, String schema,
+            String table) throws SQLException {
         // DriverManager only finds drivers of the system class path by itself; with the connector
         // added by ADD JAR the (relocated) driver must register itself first.
         if (!org.postgresql.Driver.isRegistered()) {
@@ -95,7 +97,8 @@ final class PgTableInspector {
                     }
                 }
             }
-            return Optional.of(new PgTableInfo(schema, table, identity, List.copyOf(columns), List.copyOf(key)));
+            return Optional.of(new PgTableInfo(schema, table, identity, List.copyOf(columns),
+                    List.copyOf(key)));
         }
     }
 }

@@ -12,10 +12,11 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  * the source (the values the converter receives), allowing lossless widening only:
  *
  * <ul>
- *   <li>{@code bool} → BOOLEAN; {@code int2} → SMALLINT, INT, BIGINT; {@code int4} → INT, BIGINT;
- *       {@code int8}, {@code oid} → BIGINT; {@code float4} → FLOAT, DOUBLE; {@code float8} → DOUBLE
- *   <li>{@code numeric(p,s)} → DECIMAL(p',s) with p' ≥ p; unconstrained {@code numeric}, p > 38,
- *       or a scale outside 0..p → STRING (exact text, may be NaN)
+ *   <li>{@code bool} → BOOLEAN; {@code int2} → SMALLINT, INT, BIGINT; {@code int4} → INT,
+ *       BIGINT; {@code int8}, {@code oid} → BIGINT; {@code float4} → FLOAT, DOUBLE;
+ *       {@code float8} → DOUBLE
+ *   <li>{@code numeric(p,s)} → DECIMAL(p',s) with p' ≥ p; unconstrained {@code numeric},
+ *       p > 38, or a scale outside 0..p → STRING (exact text, may be NaN)
  *   <li>a domain → what its base type allows
  *   <li>{@code date} → DATE; {@code time} → TIME; {@code timestamp} → TIMESTAMP;
  *       {@code timestamptz} → TIMESTAMP_LTZ; {@code bytea} → BYTES
@@ -25,7 +26,8 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  */
 final class PgTypeCompatibility {
 
-    private static final Set<LogicalTypeRoot> STRING = EnumSet.of(LogicalTypeRoot.CHAR, LogicalTypeRoot.VARCHAR);
+    private static final Set<LogicalTypeRoot> STRING =
+            EnumSet.of(LogicalTypeRoot.CHAR, LogicalTypeRoot.VARCHAR);
 
     private PgTypeCompatibility() {}
 
@@ -36,17 +38,21 @@ final class PgTypeCompatibility {
             case "bool" -> expect(root, "BOOLEAN", LogicalTypeRoot.BOOLEAN);
             case "int2" -> expect(root, "SMALLINT, INT or BIGINT",
                     LogicalTypeRoot.SMALLINT, LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
-            case "int4" -> expect(root, "INT or BIGINT", LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
+            case "int4" -> expect(root, "INT or BIGINT",
+                    LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
             case "int8", "oid" -> expect(root, "BIGINT", LogicalTypeRoot.BIGINT);
-            case "float4" -> expect(root, "FLOAT or DOUBLE", LogicalTypeRoot.FLOAT, LogicalTypeRoot.DOUBLE);
+            case "float4" -> expect(root, "FLOAT or DOUBLE",
+                    LogicalTypeRoot.FLOAT, LogicalTypeRoot.DOUBLE);
             case "float8" -> expect(root, "DOUBLE", LogicalTypeRoot.DOUBLE);
             case "numeric" -> numeric(column, declared);
             case "date" -> expect(root, "DATE", LogicalTypeRoot.DATE);
             case "time" -> expect(root, "TIME", LogicalTypeRoot.TIME_WITHOUT_TIME_ZONE);
-            case "timestamp" -> expect(root, "TIMESTAMP(p)", LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE);
+            case "timestamp" -> expect(root, "TIMESTAMP(p)",
+                    LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE);
             case "timestamptz" -> expect(root, "TIMESTAMP_LTZ(p)",
                     LogicalTypeRoot.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
-            case "bytea" -> expect(root, "BYTES", LogicalTypeRoot.BINARY, LogicalTypeRoot.VARBINARY);
+            case "bytea" -> expect(root, "BYTES",
+                    LogicalTypeRoot.BINARY, LogicalTypeRoot.VARBINARY);
             default -> STRING.contains(root) ? Optional.empty() : Optional.of("STRING");
         };
     }
@@ -56,7 +62,8 @@ final class PgTypeCompatibility {
         int s = column.numericScale();
         // Avro has no decimal for these: the source sends the exact text.
         if (p < 1 || p > DecimalType.MAX_PRECISION || s < 0 || s > p) {
-            return STRING.contains(declared.getTypeRoot()) ? Optional.empty() : Optional.of("STRING");
+            return STRING.contains(declared.getTypeRoot())
+                    ? Optional.empty() : Optional.of("STRING");
         }
         if (declared instanceof DecimalType d && d.getScale() == s && d.getPrecision() >= p) {
             return Optional.empty();

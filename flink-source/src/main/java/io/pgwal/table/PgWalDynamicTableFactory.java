@@ -60,18 +60,20 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         PgWalSource source = buildSource(options, schema, table);
         PgTableInfo info;
         try {
-            info = PgTableInspector.inspect(source.config().jdbcUrl(), source.config().jdbcProperties(false),
-                    schema, table).orElseThrow(() -> new ValidationException("Table '" + schema + "."
-                    + table + "' (options '" + SCHEMA_NAME.key() + "' and '" + TABLE_NAME.key()
-                    + "') does not exist in database '" + options.get(PgWalSourceOptions.DATABASE_NAME)
-                    + "'."));
+            info = PgTableInspector.inspect(source.config().jdbcUrl(),
+                    source.config().jdbcProperties(false), schema, table)
+                    .orElseThrow(() -> new ValidationException("Table '" + schema + "." + table
+                            + "' (options '" + SCHEMA_NAME.key() + "' and '" + TABLE_NAME.key()
+                            + "') does not exist in database '"
+                            + options.get(PgWalSourceOptions.DATABASE_NAME) + "'."));
         } catch (SQLException e) {
             throw new ValidationException("Cannot read the definition of " + schema + "." + table
                     + " from " + source.config().jdbcUrl() + " (options '"
                     + PgWalSourceOptions.HOSTNAME.key() + "', '" + PgWalSourceOptions.PORT.key()
                     + "', '" + PgWalSourceOptions.USERNAME.key() + "'): " + e.getMessage(), e);
         }
-        TableValidator.Result shape = TableValidator.validate(info, context.getCatalogTable().getResolvedSchema());
+        TableValidator.Result shape =
+                TableValidator.validate(info, context.getCatalogTable().getResolvedSchema());
         return new PgWalDynamicTableSource(source, schema, table, shape.columns(),
                 context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows());
     }
@@ -85,8 +87,9 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
             } else {
                 LogSequenceNumber lsn = LogSequenceNumber.valueOf(stop.trim());
                 if (lsn.asLong() == 0L) {
-                    throw new ValidationException("Option '" + SCAN_BOUNDED_STOP_LSN.key() + "' must be"
-                            + " an LSN like '0/16B3748' or 'current', not '" + stop + "'.");
+                    throw new ValidationException("Option '" + SCAN_BOUNDED_STOP_LSN.key()
+                            + "' must be an LSN like '0/16B3748' or 'current', not '" + stop
+                            + "'.");
                 }
                 builder.stopAtLsn(lsn);
             }

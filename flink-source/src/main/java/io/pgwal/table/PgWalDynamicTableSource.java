@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSource;
@@ -84,16 +85,19 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
         boolean bounded = source.getBoundedness() == Boundedness.BOUNDED;
         return new DataStreamScanProvider() {
             @Override
-            public DataStream<RowData> produceDataStream(ProviderContext provider, StreamExecutionEnvironment env) {
-                DataStreamSource<GenericRecord> envelopes =
-                        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal " + schema + "." + table);
+            public DataStream<RowData> produceDataStream(ProviderContext provider,
+                    StreamExecutionEnvironment env) {
+                DataStreamSource<GenericRecord> envelopes = env.fromSource(source,
+                        WatermarkStrategy.noWatermarks(), "pgwal " + schema + "." + table);
                 envelopes.setParallelism(1);
                 // Stable uids, so that the source position (and the kept rows) survive savepoints.
                 provider.generateUid("pgwal-source").ifPresent(envelopes::uid);
                 SingleOutputStreamOperator<RowData> rows = keepRows
-                        ? envelopes.keyBy(e -> 0, org.apache.flink.api.common.typeinfo.Types.INT).process(new ToastRestoringFunction(converter, physicalType))
+                        ? envelopes.keyBy(e -> 0, Types.INT)
+                                .process(new ToastRestoringFunction(converter, physicalType))
                         : envelopes.flatMap(new ChangelogFlatMap(converter));
-                rows.returns(producedType).setParallelism(1).name("pgwal changelog " + schema + "." + table);
+                rows.returns(producedType).setParallelism(1)
+                        .name("pgwal changelog " + schema + "." + table);
                 provider.generateUid("pgwal-changelog").ifPresent(rows::uid);
                 return rows;
             }

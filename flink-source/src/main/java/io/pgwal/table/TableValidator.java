@@ -74,9 +74,9 @@ final class TableValidator {
         List<String> identity = info.identityColumns();
         if (identity.isEmpty()) {
             throw new ValidationException("Table " + table + " has REPLICA IDENTITY "
-                    + info.replicaIdentityName() + " but no primary key or identity index, so UPDATEs"
-                    + " and DELETEs cannot be replicated. Add a primary key or run ALTER TABLE "
-                    + table + " REPLICA IDENTITY FULL.");
+                    + info.replicaIdentityName() + " but no primary key or identity index, so"
+                    + " UPDATEs and DELETEs cannot be replicated. Add a primary key or run"
+                    + " ALTER TABLE " + table + " REPLICA IDENTITY FULL.");
         }
         List<String> declaredKey = primaryKey.map(UniqueConstraint::getColumns).orElse(List.of());
         if (!new HashSet<>(declaredKey).equals(new HashSet<>(identity))) {

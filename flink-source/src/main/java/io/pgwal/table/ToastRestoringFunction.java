@@ -35,7 +35,8 @@ final class ToastRestoringFunction extends KeyedProcessFunction<Integer, Generic
 
     @Override
     public void open(OpenContext openContext) {
-        rows = getRuntimeContext().getMapState(new MapStateDescriptor<>("pgwal-last-rows", Types.STRING, rowType));
+        rows = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("pgwal-last-rows", Types.STRING, rowType));
         store = new RowStore() {
             @Override
             public RowData get(String key) throws Exception {
@@ -55,7 +56,8 @@ final class ToastRestoringFunction extends KeyedProcessFunction<Integer, Generic
     }
 
     @Override
-    public void processElement(GenericRecord envelope, Context ctx, Collector<RowData> out) throws Exception {
+    public void processElement(GenericRecord envelope, Context ctx, Collector<RowData> out)
+            throws Exception {
         converter.convert(envelope, store, out);
     }
 }
