@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgwal.avro.PgWalAvroTypeInfo;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.generic.GenericRecord;
@@ -65,12 +62,7 @@ class PgWalKeyByITCase {
                 "ALTER TABLE a ADD COLUMN y int DEFAULT 7",
                 "INSERT INTO a VALUES (51, 'after alter', 8)",
                 "UPDATE b SET amount = 0 WHERE id = 30");
-        LogSequenceNumber stop;
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
-            rs.next();
-            stop = LogSequenceNumber.valueOf(rs.getString(1));
-        }
+        LogSequenceNumber stop = pg.currentInsertLsn();
         PgWalSource source = PgWalSource.builder()
                 .hostname(pg.host()).port(pg.port()).database(pg.database())
                 .username(pg.user()).password(pg.password())

@@ -6,9 +6,6 @@ import io.pgwal.testing.CollectingSink;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +68,7 @@ class PgWalSavepointRestoreITCase {
         pg.execute("BEGIN; UPDATE big SET payload = 'updated' WHERE id <= 3;"
                 + " DELETE FROM big WHERE id BETWEEN 4 AND 5; COMMIT");
         expected.addAll(List.of("UPDATE 1", "UPDATE 2", "UPDATE 3", "DELETE 4", "DELETE 5"));
-        LogSequenceNumber stop = currentLsn();
+        LogSequenceNumber stop = pg.currentInsertLsn();
 
         // Run 1, throttled, stopped with a savepoint once part of the big transaction is through.
         JobClient first = startJob(stop, true, "run1", null);
@@ -124,13 +121,6 @@ class PgWalSavepointRestoreITCase {
         }
     }
 
-    private static LogSequenceNumber currentLsn() throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
-            rs.next();
-            return LogSequenceNumber.valueOf(rs.getString(1));
-        }
-    }
 
     /** "OP id", slowed down in run 1 so that a savepoint lands inside the big transaction. */
     private static final class Describe implements MapFunction<GenericRecord, String> {

@@ -106,7 +106,7 @@ class PgWalSourceTypesITCase {
             sa.execute("TRUNCATE accounts");
             a.commit();
         }
-        LogSequenceNumber stop = currentLsn();
+        LogSequenceNumber stop = pg.currentInsertLsn();
 
         List<GenericRecord> records = readUntil(stop);
 
@@ -219,13 +219,6 @@ class PgWalSourceTypesITCase {
         return rs.wasNull() ? null : v;
     }
 
-    private static LogSequenceNumber currentLsn() throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
-            rs.next();
-            return LogSequenceNumber.valueOf(rs.getString(1));
-        }
-    }
 
     private static List<GenericRecord> readUntil(LogSequenceNumber stop) throws Exception {
         PgWalSource source = PgWalSource.builder()

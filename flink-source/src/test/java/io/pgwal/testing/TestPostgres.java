@@ -188,7 +188,27 @@ public final class TestPostgres implements AutoCloseable {
         }
     }
 
-    /** Runs SQL statements (separated by ';' at line ends) on a fresh connection. */
+    /**
+     * The server's WAL insert position now: every transaction committed so far lies before it (the
+     * write position, pg_current_wal_lsn(), can lie before an asynchronous commit).
+     */
+    public org.postgresql.replication.LogSequenceNumber currentInsertLsn() {
+        return org.postgresql.replication.LogSequenceNumber.valueOf(
+                queryString("SELECT pg_current_wal_insert_lsn()::text"));
+    }
+
+    /** The first column of the first row of a query. */
+    public String queryString(String sql) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs SQL statements on a fresh connection. */
     public void execute(String... sql) {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             for (String stmt : sql) {

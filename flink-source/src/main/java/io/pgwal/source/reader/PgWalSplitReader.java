@@ -2,6 +2,7 @@ package io.pgwal.source.reader;
 
 import static io.pgwal.source.split.PgWalPosition.lsn;
 
+import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.avro.JdbcCatalogLookup;
 import io.pgwal.decoder.PgOutputDecoder;
@@ -58,6 +59,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private PgWalChangeProcessor processor;
     private PgWalPosition cursor;
     private int failedAttempts;
+    private boolean connectedBefore;
     private volatile boolean wokenUp;
 
     PgWalSplitReader(
@@ -111,6 +113,14 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
             failedAttempts = 0;
         } catch (SQLException e) {
             handleConnectionLoss(e);
+        } catch (PgWalException e) {
+            // A server that is down while we reconnect is transient; bad settings never are, and a
+            // first connection failing is reported at once.
+            if (connectedBefore && e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
+                handleConnectionLoss(cause);
+            } else {
+                throw e;
+            }
         }
         for (PgWalFetchedRecord r : out.records) {
             batch.add(PgWalSplit.SPLIT_ID, r);
@@ -160,6 +170,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         LogSequenceNumber start = restart == 0L ? null : LogSequenceNumber.valueOf(restart);
         // The session first: its checks turn bad settings into errors that name the option.
         session = ReplicationSession.open(config, start);
+        connectedBefore = true;
         catalogConnection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
         AvroChangeConverter converter =
                 new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection));
@@ -229,10 +240,14 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         }
     }
 
-    /** Connection-level failures (class 08) and server shutdown/termination (57P0x). */
+    /**
+     * Failures worth a reconnect: connection-level (class 08), server shutdown or termination
+     * (57P0x), and a slot still held by our previous, dying walsender (55006).
+     */
     static boolean isConnectionLoss(SQLException e) {
         String state = e.getSQLState();
-        return state != null && (state.startsWith("08") || state.startsWith("57P"));
+        return state != null
+                && (state.startsWith("08") || state.startsWith("57P") || state.equals("55006"));
     }
 
     @Override

@@ -142,7 +142,14 @@ final class PayloadSource
         }
     }
 
-    private record PayloadOutput(SourceOutput<String> out) implements SourceOutput<GenericRecord> {
+    /** Maps envelopes to payloads on the way out; everything else passes through. */
+    private static class PayloadOutput implements SourceOutput<GenericRecord> {
+        private final SourceOutput<String> out;
+
+        PayloadOutput(SourceOutput<String> out) {
+            this.out = out;
+        }
+
         @Override
         public void collect(GenericRecord record) {
             out.collect(payload(record));
@@ -169,30 +176,14 @@ final class PayloadSource
         }
     }
 
-    private record PayloadReaderOutput(ReaderOutput<String> out) implements ReaderOutput<GenericRecord> {
-        @Override
-        public void collect(GenericRecord record) {
-            out.collect(payload(record));
-        }
+    /** The reader-level output, whose per-split outputs map the same way. */
+    private static final class PayloadReaderOutput extends PayloadOutput
+            implements ReaderOutput<GenericRecord> {
+        private final ReaderOutput<String> out;
 
-        @Override
-        public void collect(GenericRecord record, long timestamp) {
-            out.collect(payload(record), timestamp);
-        }
-
-        @Override
-        public void emitWatermark(Watermark watermark) {
-            out.emitWatermark(watermark);
-        }
-
-        @Override
-        public void markIdle() {
-            out.markIdle();
-        }
-
-        @Override
-        public void markActive() {
-            out.markActive();
+        PayloadReaderOutput(ReaderOutput<String> out) {
+            super(out);
+            this.out = out;
         }
 
         @Override

@@ -1,0 +1,118 @@
+package io.pgwal.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgwal.testing.CollectingSink;
+import io.pgwal.testing.Envelopes;
+import io.pgwal.testing.TestPostgres;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The walsender is terminated (pg_terminate_backend) while a large transaction is half read: the
+ * reader reconnects by itself (the job may not restart: its restart strategy is "none"), the
+ * server replays the unconfirmed transaction, and what was already emitted is skipped.
+ */
+class PgWalReconnectITCase {
+
+    private static final int ROWS = 20_000;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    private static TestPostgres pg;
+
+    @BeforeAll
+    static void startPostgres() {
+        pg = TestPostgres.start();
+        pg.execute("CREATE TABLE r (id int PRIMARY KEY, pad text)",
+                "CREATE PUBLICATION r_pub FOR TABLE r",
+                "SELECT pg_create_logical_replication_slot('r_slot', 'pgoutput')");
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        pg.close();
+    }
+
+    @Test
+    void reconnectsAfterTheWalsenderIsKilledWithoutLossOrDuplicates() throws Exception {
+        // ~20 MB of changes in one transaction: far more than socket buffers hold, so the kill
+        // lands while the server still has most of the transaction to send.
+        pg.execute("INSERT INTO r SELECT i, repeat(md5(i::text), 32) FROM generate_series(1, "
+                + ROWS + ") i", "INSERT INTO r VALUES (" + (ROWS + 1) + ", 'last')");
+        PgWalSource source = PgWalSource.builder()
+                .hostname(pg.host()).port(pg.port()).database(pg.database())
+                .username(pg.user()).password(pg.password())
+                .slotName("r_slot").publicationName("r_pub")
+                .maxBatchSize(100)
+                .reconnect(5, Duration.ofMillis(200))
+                .stopAtLsn(pg.currentInsertLsn())
+                .build();
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal")
+                .map(new Ids())
+                .sinkTo(CollectingSink.named("reconnect"));
+        JobClient job = env.executeAsync("pgwal reconnect");
+
+        List<String> out = CollectingSink.output("reconnect");
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (out.size() < 1_000) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        String killed = pg.queryString("SELECT pg_terminate_backend(active_pid)::text"
+                + " FROM pg_replication_slots WHERE slot_name = 'r_slot'");
+        assertThat(killed).isEqualTo("true");
+        int seenWhenKilled = out.size();
+        String killedPid = pg.queryString("SELECT active_pid::text FROM pg_replication_slots"
+                + " WHERE slot_name = 'r_slot'");
+        // The reader must come back on a new walsender while the job is still running.
+        String newPid = null;
+        while (newPid == null || newPid.equals(killedPid)) {
+            assertThat(System.nanoTime()).as("no reconnect seen").isLessThan(deadline);
+            assertThat(out).as("finished without reconnecting").hasSizeLessThan(ROWS + 1);
+            newPid = pg.queryString("SELECT active_pid::text FROM pg_replication_slots"
+                    + " WHERE slot_name = 'r_slot'");
+            Thread.sleep(20);
+        }
+        job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+
+        assertThat(seenWhenKilled).isLessThan(ROWS);
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= ROWS + 1; i++) {
+            expected.add(Integer.toString(i));
+        }
+        assertThat(out).hasSize(ROWS + 1).isEqualTo(expected);
+    }
+
+    /** The row id, slowly enough that the kill lands inside the big transaction. */
+    private static final class Ids implements MapFunction<GenericRecord, String> {
+        private long n;
+
+        @Override
+        public String map(GenericRecord r) throws Exception {
+            if (++n % 10 == 0) {
+                Thread.sleep(1);
+            }
+            return String.valueOf(Envelopes.value(r, "after", "id"));
+        }
+    }
+}
