@@ -33,6 +33,18 @@ public final class CollectingSink implements Sink<String> {
         return OUTPUTS.get(name);
     }
 
+    /** Waits until the sink called {@code name} holds at least {@code size} values. */
+    public static void awaitSize(String name, int size, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (OUTPUTS.get(name).size() < size) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + size + " values in " + name
+                        + ", have " + OUTPUTS.get(name).size());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Override
     public SinkWriter<String> createWriter(WriterInitContext context) {
         List<String> out = OUTPUTS.get(name);

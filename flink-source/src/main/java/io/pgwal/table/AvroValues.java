@@ -1,0 +1,119 @@
+package io.pgwal.table;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.logical.DecimalType;
+
+/**
+ * Converts one Avro value of a change envelope's row into Flink's internal representation of the
+ * declared column type. The declared type was checked against the PostgreSQL type at validation
+ * ({@link PgTypeCompatibility}), so only the pairs the Avro mapping produces occur here; values
+ * are accepted both raw (ByteBuffer, epoch numbers) and with Avro conversions applied.
+ */
+final class AvroValues {
+
+    private AvroValues() {}
+
+    static Object toInternal(Object value, Schema fieldSchema,
+            org.apache.flink.table.types.logical.LogicalType type) {
+        if (value == null) {
+            return null;
+        }
+        Schema schema = nonNull(fieldSchema);
+        return switch (type.getTypeRoot()) {
+            case BOOLEAN -> (Boolean) value;
+            case SMALLINT -> ((Number) value).shortValue();
+            case INTEGER -> ((Number) value).intValue();
+            case BIGINT -> ((Number) value).longValue();
+            case FLOAT -> ((Number) value).floatValue();
+            case DOUBLE -> ((Number) value).doubleValue();
+            case DECIMAL -> decimal(value, schema, (DecimalType) type);
+            case CHAR, VARCHAR -> StringData.fromString(text(value, schema));
+            case BINARY, VARBINARY -> bytes(value);
+            case DATE -> value instanceof LocalDate d
+                    ? (int) d.toEpochDay() : ((Number) value).intValue();
+            // Flink's TIME is milliseconds of the day: microseconds are truncated.
+            case TIME_WITHOUT_TIME_ZONE -> value instanceof LocalTime t
+                    ? (int) (t.toNanoOfDay() / 1_000_000L)
+                    : (int) Math.floorDiv(((Number) value).longValue(), 1000L);
+            case TIMESTAMP_WITHOUT_TIME_ZONE -> value instanceof LocalDateTime t
+                    ? TimestampData.fromLocalDateTime(t)
+                    : timestampFromMicros(((Number) value).longValue());
+            case TIMESTAMP_WITH_LOCAL_TIME_ZONE -> value instanceof Instant i
+                    ? TimestampData.fromInstant(i)
+                    : timestampFromMicros(((Number) value).longValue());
+            default -> throw new IllegalStateException("Unsupported column type " + type);
+        };
+    }
+
+    /** Microseconds since the epoch (UTC, or local wall time for TIMESTAMP) as TimestampData. */
+    static TimestampData timestampFromMicros(long micros) {
+        return TimestampData.fromEpochMillis(Math.floorDiv(micros, 1000L),
+                (int) Math.floorMod(micros, 1000L) * 1000);
+    }
+
+    private static DecimalData decimal(Object value, Schema schema, DecimalType type) {
+        BigDecimal d = bigDecimal(value, schema).setScale(type.getScale());
+        DecimalData data = DecimalData.fromBigDecimal(d, type.getPrecision(), type.getScale());
+        if (data == null) {
+            throw new IllegalStateException(d + " does not fit " + type);
+        }
+        return data;
+    }
+
+    private static BigDecimal bigDecimal(Object value, Schema schema) {
+        if (value instanceof BigDecimal d) {
+            return d;
+        }
+        if (value instanceof CharSequence s) {
+            return new BigDecimal(s.toString());
+        }
+        LogicalType lt = schema.getLogicalType();
+        int scale = lt instanceof LogicalTypes.Decimal d ? d.getScale() : 0;
+        return new BigDecimal(new BigInteger(bytes(value)), scale);
+    }
+
+    /** The text form: strings as they are, a decimal as plain digits, anything else by toString. */
+    private static String text(Object value, Schema schema) {
+        if (schema.getLogicalType() instanceof LogicalTypes.Decimal) {
+            return bigDecimal(value, schema).toPlainString();
+        }
+        if (value instanceof ByteBuffer || value instanceof byte[]) {
+            return new String(bytes(value), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return value.toString();
+    }
+
+    private static byte[] bytes(Object value) {
+        if (value instanceof byte[] b) {
+            return b;
+        }
+        ByteBuffer buffer = ((ByteBuffer) value).duplicate();
+        byte[] out = new byte[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    /** The non-null branch of a nullable union. */
+    static Schema nonNull(Schema schema) {
+        if (schema.getType() == Schema.Type.UNION) {
+            for (Schema branch : schema.getTypes()) {
+                if (branch.getType() != Schema.Type.NULL) {
+                    return branch;
+                }
+            }
+        }
+        return schema;
+    }
+}

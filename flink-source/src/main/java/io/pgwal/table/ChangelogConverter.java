@@ -1,0 +1,269 @@
+package io.pgwal.table;
+
+import io.pgwal.PgWalException;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.types.RowKind;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the change envelopes of the captured table into Flink changelog rows (declared physical
+ * columns, then the requested metadata columns). Envelopes of other tables, logical decoding
+ * messages and TRUNCATEs (which a changelog cannot express without the table's content) are
+ * dropped; TRUNCATEs with a warning.
+ *
+ * <p>Retract mode (REPLICA IDENTITY FULL): every UPDATE carries the whole old row, so it becomes
+ * -U old, +U new, and unsent TOAST values are copied from the old row. Upsert mode (identity
+ * DEFAULT or USING INDEX): an UPDATE becomes +U (or -D old key, +I new row when the key changed),
+ * a DELETE a -D that carries at least the key; unsent TOAST values come from a {@link RowStore}.
+ */
+final class ChangelogConverter implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ChangelogConverter.class);
+
+    private final String schema;
+    private final String table;
+    private final String[] columns;
+    private final LogicalType[] types;
+    private final int[] keyPositions;
+    private final PgWalMetadata[] metadata;
+
+    private transient Map<Schema, RowLayout> layouts;
+    private transient RowData.FieldGetter[] keyGetters;
+    private transient RowData.FieldGetter[] getters;
+
+    /**
+     * @param keyPositions the primary key's positions among {@code columns} in upsert mode; empty
+     *     in retract mode
+     */
+    ChangelogConverter(String schema, String table, String[] columns, LogicalType[] types,
+            int[] keyPositions, List<PgWalMetadata> metadata) {
+        this.schema = schema;
+        this.table = table;
+        this.columns = columns.clone();
+        this.types = types.clone();
+        this.keyPositions = keyPositions.clone();
+        this.metadata = metadata.toArray(new PgWalMetadata[0]);
+    }
+
+    private boolean upsert() {
+        return keyPositions.length > 0;
+    }
+
+    /** Emits the rows of one envelope ({@code store} is null when no rows are kept). */
+    void convert(GenericRecord envelope, RowStore store, Collector<RowData> out) throws Exception {
+        String op = envelope.get("op").toString();
+        if ("MESSAGE".equals(op)) {
+            return;
+        }
+        GenericRecord source = (GenericRecord) envelope.get("source");
+        if (!schema.equals(String.valueOf(source.get("schema")))
+                || !table.equals(String.valueOf(source.get("table")))) {
+            return;
+        }
+        GenericRecord before = (GenericRecord) envelope.get("before");
+        GenericRecord after = (GenericRecord) envelope.get("after");
+        switch (op) {
+            case "INSERT" -> {
+                GenericRowData row = physical(after, false);
+                if (store != null) {
+                    store.put(key(row), row);
+                }
+                out.collect(withMetadata(RowKind.INSERT, row, source));
+            }
+            case "UPDATE" -> {
+                if (upsert()) {
+                    upsertUpdate(envelope, before, after, source, store, out);
+                } else {
+                    GenericRowData old = physical(requireFullImage(before, op), false);
+                    GenericRowData now = physical(after, false);
+                    fillUnsent(envelope, after, now, old);
+                    out.collect(withMetadata(RowKind.UPDATE_BEFORE, old, source));
+                    out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+                }
+            }
+            case "DELETE" -> {
+                GenericRowData old = physical(requireFullImage(before, op), upsert());
+                RowData deleted = old;
+                if (store != null) {
+                    String k = key(old);
+                    RowData last = store.get(k);
+                    deleted = last != null ? last : old;
+                    store.remove(k);
+                }
+                out.collect(withMetadata(RowKind.DELETE, deleted, source));
+            }
+            case "TRUNCATE" -> LOG.warn("TRUNCATE of {}.{} at commit LSN {} is not part of the"
+                    + " SQL changelog: the truncated rows are not retracted.", schema, table,
+                    source.get("commit_lsn"));
+            default -> throw new PgWalException("Unknown change operation '" + op + "' for "
+                    + schema + "." + table);
+        }
+    }
+
+    private void upsertUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
+            GenericRecord source, RowStore store, Collector<RowData> out) throws Exception {
+        GenericRowData now = physical(after, false);
+        String newKey = key(now);
+        // The old key is only sent when the UPDATE changed it.
+        GenericRowData oldKeyRow = before == null ? null : physical(before, true);
+        String oldKey = oldKeyRow == null ? newKey : key(oldKeyRow);
+        boolean[] unsent = unsent(envelope, after);
+        if (unsent != null) {
+            RowData last = store == null ? null : store.get(oldKey);
+            if (last == null) {
+                throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
+                        + source.get("lsn") + " did not send the unchanged TOAST value of "
+                        + unsentNames(unsent) + ", and this job has not seen the row before (it was"
+                        + " written before the slot's start). Set REPLICA IDENTITY FULL on the"
+                        + " table so that PostgreSQL sends the old value.");
+            }
+            fill(now, unsent, last);
+        }
+        if (!oldKey.equals(newKey)) {
+            RowData last = store == null ? null : store.get(oldKey);
+            if (store != null) {
+                store.remove(oldKey);
+            }
+            out.collect(withMetadata(RowKind.DELETE, last != null ? last : oldKeyRow, source));
+            out.collect(withMetadata(RowKind.INSERT, now, source));
+        } else {
+            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+        }
+        if (store != null) {
+            store.put(newKey, now);
+        }
+    }
+
+    private GenericRecord requireFullImage(GenericRecord before, String op) {
+        if (before == null) {
+            throw new PgWalException(op + " of " + schema + "." + table + " arrived without its old"
+                    + " row: the table's REPLICA IDENTITY is NOTHING or was changed after the SQL"
+                    + " table was created.");
+        }
+        return before;
+    }
+
+    /** Retract mode: values PostgreSQL did not send are those of the (complete) old row. */
+    private void fillUnsent(GenericRecord envelope, GenericRecord after, GenericRowData now,
+            GenericRowData old) {
+        boolean[] unsent = unsent(envelope, after);
+        if (unsent != null) {
+            fill(now, unsent, old);
+        }
+    }
+
+    private void fill(GenericRowData now, boolean[] unsent, RowData from) {
+        for (int i = 0; i < unsent.length; i++) {
+            if (unsent[i]) {
+                now.setField(i, getters()[i].getFieldOrNull(from));
+            }
+        }
+    }
+
+    /** The declared columns listed in {@code unchanged_toast}, or null when there are none. */
+    private boolean[] unsent(GenericRecord envelope, GenericRecord after) {
+        Object names = envelope.get("unchanged_toast");
+        if (!(names instanceof List<?> list) || list.isEmpty()) {
+            return null;
+        }
+        RowLayout layout = layout(after.getSchema());
+        boolean[] unsent = new boolean[columns.length];
+        boolean any = false;
+        for (Object name : list) {
+            int i = layout.column(name.toString());
+            if (i >= 0) {
+                unsent[i] = true;
+                any = true;
+            }
+        }
+        return any ? unsent : null;
+    }
+
+    private String unsentNames(boolean[] unsent) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < unsent.length; i++) {
+            if (unsent[i]) {
+                b.append(b.length() == 0 ? "" : ", ").append('\'').append(columns[i]).append('\'');
+            }
+        }
+        return b.toString();
+    }
+
+    /** The declared columns of one image; a key-only image leaves the other columns null. */
+    private GenericRowData physical(GenericRecord image, boolean keyOnlyAllowed) {
+        RowLayout layout = layout(image.getSchema());
+        GenericRowData row = new GenericRowData(columns.length);
+        for (int i = 0; i < columns.length; i++) {
+            int pos = layout.position(i);
+            if (pos < 0) {
+                if (keyOnlyAllowed) {
+                    continue;
+                }
+                throw new PgWalException("Column '" + columns[i] + "' of " + schema + "." + table
+                        + " is not in the replicated row " + image.getSchema().getName()
+                        + " (dropped or renamed after the SQL table was created?)");
+            }
+            row.setField(i, AvroValues.toInternal(image.get(pos), layout.fieldSchema(i), types[i]));
+        }
+        return row;
+    }
+
+    private RowLayout layout(Schema rowSchema) {
+        if (layouts == null) {
+            layouts = new HashMap<>();
+        }
+        return layouts.computeIfAbsent(rowSchema, s -> new RowLayout(s, columns));
+    }
+
+    private RowData withMetadata(RowKind kind, RowData physical, GenericRecord source) {
+        GenericRowData row = new GenericRowData(kind, columns.length + metadata.length);
+        for (int i = 0; i < columns.length; i++) {
+            row.setField(i, getters()[i].getFieldOrNull(physical));
+        }
+        for (int i = 0; i < metadata.length; i++) {
+            row.setField(columns.length + i, metadata[i].read(source));
+        }
+        return row;
+    }
+
+    private RowData.FieldGetter[] getters() {
+        if (getters == null) {
+            getters = new RowData.FieldGetter[types.length];
+            for (int i = 0; i < types.length; i++) {
+                getters[i] = RowData.createFieldGetter(types[i], i);
+            }
+        }
+        return getters;
+    }
+
+    /** A string identifying the row's primary key, equal for equal keys in any RowData form. */
+    String key(RowData row) {
+        if (keyGetters == null) {
+            keyGetters = Arrays.stream(keyPositions)
+                    .mapToObj(p -> RowData.createFieldGetter(types[p], p))
+                    .toArray(RowData.FieldGetter[]::new);
+        }
+        StringBuilder b = new StringBuilder();
+        for (RowData.FieldGetter g : keyGetters) {
+            Object v = g.getFieldOrNull(row);
+            String s = v == null ? null : v instanceof byte[] bytes
+                    ? Base64.getEncoder().encodeToString(bytes) : v.toString();
+            // Length-prefixed, so that no value can imitate a separator.
+            b.append(s == null ? "-" : s.length() + ":" + s).append('|');
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,108 @@
+package io.pgwal.table;
+
+import static io.pgwal.table.PgWalTableOptions.SCAN_BOUNDED_STOP_LSN;
+import static io.pgwal.table.PgWalTableOptions.SCHEMA_NAME;
+import static io.pgwal.table.PgWalTableOptions.TABLE_NAME;
+
+import io.pgwal.PgWalException;
+import io.pgwal.source.PgWalSource;
+import io.pgwal.source.PgWalSourceBuilder;
+import io.pgwal.source.PgWalSourceOptions;
+import java.sql.SQLException;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.connector.source.DynamicTableSource;
+import org.apache.flink.table.factories.DynamicTableSourceFactory;
+import org.apache.flink.table.factories.FactoryUtil;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * The {@code 'connector' = 'pgwal'} SQL table factory. Validation connects to the database and
+ * checks the declared columns against the captured table (see {@link TableValidator}); every
+ * error is a {@link ValidationException} naming the offending option or column.
+ */
+public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory {
+
+    public static final String IDENTIFIER = "pgwal";
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of(PgWalSourceOptions.HOSTNAME, PgWalSourceOptions.USERNAME,
+                PgWalSourceOptions.DATABASE_NAME, PgWalSourceOptions.SLOT_NAME,
+                PgWalSourceOptions.PUBLICATION_NAME, TABLE_NAME);
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        return Set.of(PgWalSourceOptions.PORT, PgWalSourceOptions.PASSWORD,
+                PgWalSourceOptions.SLOT_CREATE, PgWalSourceOptions.PUBLICATION_CREATE,
+                PgWalSourceOptions.DECODING_PLUGIN_NAME, PgWalSourceOptions.STATUS_INTERVAL,
+                PgWalSourceOptions.CONNECT_TIMEOUT, PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS,
+                PgWalSourceOptions.RECONNECT_BACKOFF, PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD,
+                PgWalSourceOptions.FETCH_MAX_BATCH_SIZE, SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN);
+    }
+
+    @Override
+    public DynamicTableSource createDynamicTableSource(Context context) {
+        FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
+        helper.validate();
+        ReadableConfig options = helper.getOptions();
+        String schema = options.get(SCHEMA_NAME);
+        String table = options.get(TABLE_NAME);
+
+        PgWalSource source = buildSource(options, schema, table);
+        PgTableInfo info;
+        try {
+            info = PgTableInspector.inspect(source.config().jdbcUrl(),
+                    source.config().jdbcProperties(false), schema, table)
+                    .orElseThrow(() -> new ValidationException("Table '" + schema + "." + table
+                            + "' (options '" + SCHEMA_NAME.key() + "' and '" + TABLE_NAME.key()
+                            + "') does not exist in database '"
+                            + options.get(PgWalSourceOptions.DATABASE_NAME) + "'."));
+        } catch (SQLException e) {
+            throw new ValidationException("Cannot read the definition of " + schema + "." + table
+                    + " from " + source.config().jdbcUrl() + " (options '"
+                    + PgWalSourceOptions.HOSTNAME.key() + "', '" + PgWalSourceOptions.PORT.key()
+                    + "', '" + PgWalSourceOptions.USERNAME.key() + "'): " + e.getMessage(), e);
+        }
+        TableValidator.Result shape =
+                TableValidator.validate(info, context.getCatalogTable().getResolvedSchema());
+        return new PgWalDynamicTableSource(source, schema, table, shape.columns(),
+                context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows());
+    }
+
+    private static PgWalSource buildSource(ReadableConfig options, String schema, String table) {
+        PgWalSourceBuilder builder = PgWalSource.builder().options(options)
+                .tables(quote(schema) + "." + quote(table));
+        options.getOptional(SCAN_BOUNDED_STOP_LSN).ifPresent(stop -> {
+            if ("current".equalsIgnoreCase(stop.trim())) {
+                builder.stopAtCurrentLsn();
+            } else {
+                LogSequenceNumber lsn = LogSequenceNumber.valueOf(stop.trim());
+                if (lsn.asLong() == 0L) {
+                    throw new ValidationException("Option '" + SCAN_BOUNDED_STOP_LSN.key()
+                            + "' must be an LSN like '0/16B3748' or 'current', not '" + stop
+                            + "'.");
+                }
+                builder.stopAtLsn(lsn);
+            }
+        });
+        try {
+            return builder.build();
+        } catch (PgWalException e) {
+            throw new ValidationException(e.getMessage(), e);
+        }
+    }
+
+    /** A quoted SQL identifier, for the publication's table list. */
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,69 @@
+package io.pgwal.table;
+
+import java.util.function.Function;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.DataType;
+
+/**
+ * The metadata columns ({@code METADATA FROM 'key'}) of a pgwal table, read from the envelope's
+ * {@code source} record. LSNs are BIGINT (the 64-bit WAL position), so that they sort and compare
+ * like {@code pg_lsn}; {@code '0/0'::pg_lsn + lsn} turns one back into PostgreSQL's X/Y form.
+ */
+enum PgWalMetadata {
+    /** Commit time of the transaction. */
+    COMMIT_TS("commit_ts", DataTypes.TIMESTAMP_LTZ(6), src -> {
+        Object ts = src.get("commit_ts");
+        if (ts instanceof java.time.Instant instant) {
+            return TimestampData.fromInstant(instant);
+        }
+        return ts == null ? null : AvroValues.timestampFromMicros((Long) ts);
+    }),
+    /** LSN of the change itself. */
+    LSN("lsn", DataTypes.BIGINT().notNull(), src -> src.get("lsn")),
+    /** LSN of the transaction's commit record (equal for every change of a transaction). */
+    COMMIT_LSN("commit_lsn", DataTypes.BIGINT().notNull(), src -> src.get("commit_lsn")),
+    /** The transaction id ({@code txid_current()} of the writing transaction). */
+    TXID("txid", DataTypes.BIGINT().notNull(), src -> src.get("txid")),
+    DATABASE_NAME("database_name", DataTypes.STRING().notNull(), src -> string(src.get("db"))),
+    SCHEMA_NAME("schema_name", DataTypes.STRING().notNull(), src -> string(src.get("schema"))),
+    TABLE_NAME("table_name", DataTypes.STRING().notNull(), src -> string(src.get("table")));
+
+    private final String key;
+    private final DataType dataType;
+    private final Function<GenericRecord, Object> reader;
+
+    PgWalMetadata(String key, DataType dataType, Function<GenericRecord, Object> reader) {
+        this.key = key;
+        this.dataType = dataType;
+        this.reader = reader;
+    }
+
+    String key() {
+        return key;
+    }
+
+    DataType dataType() {
+        return dataType;
+    }
+
+    /** The value (Flink's internal representation) from an envelope's {@code source} record. */
+    Object read(GenericRecord source) {
+        return reader.apply(source);
+    }
+
+    static PgWalMetadata ofKey(String key) {
+        for (PgWalMetadata m : values()) {
+            if (m.key.equals(key)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("Unknown pgwal metadata key: " + key);
+    }
+
+    private static StringData string(Object v) {
+        return v == null ? null : StringData.fromString(v.toString());
+    }
+}

@@ -1,0 +1,29 @@
+package io.pgwal.table;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * The options the SQL connector adds to {@link io.pgwal.source.PgWalSourceOptions}: which table a
+ * {@code CREATE TABLE ... WITH ('connector' = 'pgwal')} captures, and an optional end of the read.
+ */
+public final class PgWalTableOptions {
+
+    private PgWalTableOptions() {}
+
+    public static final ConfigOption<String> SCHEMA_NAME = ConfigOptions.key("schema-name")
+            .stringType().defaultValue("public")
+            .withDescription("Schema of the captured PostgreSQL table (exact name, not quoted).");
+
+    public static final ConfigOption<String> TABLE_NAME = ConfigOptions.key("table-name")
+            .stringType().noDefaultValue()
+            .withDescription("The captured PostgreSQL table (exact name, not quoted). It must be in"
+                    + " the publication; one SQL table per slot.");
+
+    public static final ConfigOption<String> SCAN_BOUNDED_STOP_LSN =
+            ConfigOptions.key("scan.bounded.stop-lsn").stringType().noDefaultValue()
+                    .withDescription("Makes the read bounded: an LSN 'X/Y' (every transaction"
+                            + " committed before it is read, then the source finishes) or 'current'"
+                            + " (the server's WAL position when the job starts). Unbounded when"
+                            + " unset.");
+}

@@ -1,0 +1,97 @@
+package io.pgwal.table;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.catalog.UniqueConstraint;
+import org.apache.flink.table.types.logical.LogicalType;
+
+/**
+ * Checks a {@code CREATE TABLE} against the PostgreSQL table it captures, and decides the
+ * changelog mode from the table's REPLICA IDENTITY:
+ *
+ * <ul>
+ *   <li>FULL → retract mode ({@code +I -U +U -D}); a primary key is optional.
+ *   <li>DEFAULT or USING INDEX → upsert mode ({@code +I +U -D}, key-only deletes): the old row is
+ *       identified by its key only, so {@code PRIMARY KEY (...) NOT ENFORCED} is required and must
+ *       name exactly the replica identity's columns.
+ *   <li>NOTHING, or DEFAULT without a primary key → rejected: PostgreSQL cannot say which row an
+ *       UPDATE or DELETE changed.
+ * </ul>
+ */
+final class TableValidator {
+
+    private TableValidator() {}
+
+    /** The validated shape of the SQL table. */
+    record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows) {}
+
+    static Result validate(PgTableInfo info, ResolvedSchema declared) {
+        List<Column> physical = declared.getColumns().stream().filter(Column::isPhysical).toList();
+        String[] names = new String[physical.size()];
+        LogicalType[] types = new LogicalType[physical.size()];
+        boolean toastable = false;
+        for (int i = 0; i < physical.size(); i++) {
+            Column c = physical.get(i);
+            names[i] = c.getName();
+            types[i] = c.getDataType().getLogicalType();
+            Optional<PgColumn> pg = info.column(c.getName());
+            if (pg.isEmpty()) {
+                throw new ValidationException("Column '" + c.getName() + "' is declared but table "
+                        + info.qualifiedName() + " has no such column (it has "
+                        + info.columns().stream().map(PgColumn::name).toList() + ").");
+            }
+            Optional<String> expected = PgTypeCompatibility.check(pg.get(), types[i]);
+            if (expected.isPresent()) {
+                throw new ValidationException("Column '" + c.getName() + "' is declared as "
+                        + types[i].asSummaryString() + ", but " + info.qualifiedName() + "."
+                        + c.getName() + " has PostgreSQL type " + pg.get().displayType()
+                        + "; declare it as " + expected.get() + ".");
+            }
+            toastable |= pg.get().toastable();
+        }
+        int[] keyPositions = keyPositions(info, declared.getPrimaryKey(), List.of(names));
+        return new Result(names, types, keyPositions, keyPositions.length > 0 && toastable);
+    }
+
+    private static int[] keyPositions(PgTableInfo info, Optional<UniqueConstraint> primaryKey,
+            List<String> names) {
+        String table = info.qualifiedName();
+        switch (info.replicaIdentity()) {
+            case 'f':
+                return new int[0];
+            case 'n':
+                throw new ValidationException("Table " + table + " has REPLICA IDENTITY NOTHING, so"
+                        + " UPDATEs and DELETEs cannot be replicated. Run ALTER TABLE " + table
+                        + " REPLICA IDENTITY FULL (or DEFAULT with a primary key).");
+            default:
+                break;
+        }
+        List<String> identity = info.identityColumns();
+        if (identity.isEmpty()) {
+            throw new ValidationException("Table " + table + " has REPLICA IDENTITY "
+                    + info.replicaIdentityName() + " but no primary key or identity index, so"
+                    + " UPDATEs and DELETEs cannot be replicated. Add a primary key or run"
+                    + " ALTER TABLE " + table + " REPLICA IDENTITY FULL.");
+        }
+        List<String> declaredKey = primaryKey.map(UniqueConstraint::getColumns).orElse(List.of());
+        if (!new HashSet<>(declaredKey).equals(new HashSet<>(identity))) {
+            throw new ValidationException("Table " + table + " has REPLICA IDENTITY "
+                    + info.replicaIdentityName() + ": UPDATEs and DELETEs identify rows by "
+                    + identity + " only, so the pgwal table is an upsert table and must declare"
+                    + " PRIMARY KEY (" + String.join(", ", identity) + ") NOT ENFORCED"
+                    + (declaredKey.isEmpty() ? "" : " (declared: " + declaredKey + ")")
+                    + ". Alternatively run ALTER TABLE " + table + " REPLICA IDENTITY FULL for a"
+                    + " retract changelog with full before-images.");
+        }
+        List<Integer> positions = new ArrayList<>();
+        for (String k : declaredKey) {
+            positions.add(names.indexOf(k));
+        }
+        return positions.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
