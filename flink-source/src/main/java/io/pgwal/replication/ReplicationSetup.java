@@ -3,7 +3,6 @@ package io.pgwal.replication;
 import io.pgwal.PgWalException;
 import io.pgwal.replication.SqlIdentifiers.QualifiedName;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,10 +48,19 @@ public final class ReplicationSetup {
         }
     }
 
-    /** Opens a connection, turning failures into errors that name the option to fix. */
-    static Connection connect(PgWalConnectionConfig config, boolean replication) {
+    /**
+     * Opens a plain or replication connection, turning failures into errors that name the option
+     * to fix. It uses pgjdbc's driver directly rather than DriverManager, which may not see the
+     * relocated driver of the shaded SQL jar when it is loaded with ADD JAR.
+     */
+    public static Connection connect(PgWalConnectionConfig config, boolean replication) {
         try {
-            return DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(replication));
+            Connection c = new org.postgresql.Driver().connect(config.jdbcUrl(),
+                    config.jdbcProperties(replication));
+            if (c == null) {
+                throw new SQLException("pgjdbc does not accept the URL " + config.jdbcUrl(), "08001");
+            }
+            return c;
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             String where = config.hostname() + ":" + config.port();

@@ -3,6 +3,7 @@ package io.pgwal.source;
 import io.pgwal.PgWalException;
 import io.pgwal.avro.PgWalAvroTypeInfo;
 import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.source.enumerator.PgWalEnumerator;
 import io.pgwal.source.enumerator.PgWalEnumeratorState;
 import io.pgwal.source.enumerator.PgWalEnumeratorStateSerializer;
@@ -11,7 +12,6 @@ import io.pgwal.source.split.PgWalPosition;
 import io.pgwal.source.split.PgWalSplit;
 import io.pgwal.source.split.PgWalSplitSerializer;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -127,7 +127,7 @@ public final class PgWalSource
      * it. (The write position, pg_current_wal_lsn(), can lie before an asynchronous commit.)
      */
     private long currentServerLsn() {
-        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
+        try (Connection c = ReplicationSetup.connect(config, false);
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();

@@ -8,12 +8,12 @@ import io.pgwal.avro.JdbcCatalogLookup;
 import io.pgwal.decoder.PgOutputDecoder;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSession;
+import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.source.split.PgWalPosition;
 import io.pgwal.source.split.PgWalSplit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -171,7 +171,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         // The session first: its checks turn bad settings into errors that name the option.
         session = ReplicationSession.open(config, start);
         connectedBefore = true;
-        catalogConnection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcProperties(false));
+        catalogConnection = ReplicationSetup.connect(config, false);
         AvroChangeConverter converter =
                 new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection));
         processor = new PgWalChangeProcessor(
