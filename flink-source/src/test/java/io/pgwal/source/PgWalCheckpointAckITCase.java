@@ -52,10 +52,7 @@ class PgWalCheckpointAckITCase {
         pg.execute("INSERT INTO items SELECT i, 'a' || i FROM generate_series(1, 100) i");
         pg.execute("INSERT INTO items SELECT i, 'b' || i FROM generate_series(101, 150) i");
 
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("ack_slot").publicationName("ack_pub")
+        PgWalSource source = pg.sourceBuilder("ack_slot", "ack_pub")
                 .statusInterval(Duration.ofMillis(500))
                 .build();
         TestingReaderOutput<GenericRecord> output = new TestingReaderOutput<>();
@@ -111,10 +108,7 @@ class PgWalCheckpointAckITCase {
     @Test
     void idlePublicationDoesNotPinWal() throws Exception {
         String initial = confirmedFlushLsn("quiet_slot");
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("quiet_slot").publicationName("quiet_pub")
+        PgWalSource source = pg.sourceBuilder("quiet_slot", "quiet_pub")
                 .statusInterval(Duration.ofMillis(500))
                 .build();
         TestingReaderOutput<GenericRecord> output = new TestingReaderOutput<>();

@@ -63,10 +63,7 @@ class PgWalKeyByITCase {
                 "INSERT INTO a VALUES (51, 'after alter', 8)",
                 "UPDATE b SET amount = 0 WHERE id = 30");
         LogSequenceNumber stop = pg.currentInsertLsn();
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("kb_slot").publicationName("kb_pub").stopAtLsn(stop).build();
+        PgWalSource source = pg.sourceBuilder("kb_slot", "kb_pub").stopAtLsn(stop).build();
 
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);

@@ -55,10 +55,7 @@ class PgWalReconnectITCase {
         // lands while the server still has most of the transaction to send.
         pg.execute("INSERT INTO r SELECT i, repeat(md5(i::text), 32) FROM generate_series(1, "
                 + ROWS + ") i", "INSERT INTO r VALUES (" + (ROWS + 1) + ", 'last')");
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("r_slot").publicationName("r_pub")
+        PgWalSource source = pg.sourceBuilder("r_slot", "r_pub")
                 .maxBatchSize(100)
                 .reconnect(5, Duration.ofMillis(200))
                 .stopAtLsn(pg.currentInsertLsn())

@@ -135,10 +135,7 @@ class PgWalSavepointRestoreITCase {
     }
 
     private static JobClient runSmall(Configuration conf, String sink) throws Exception {
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("small_slot").publicationName("small_pub")
+        PgWalSource source = pg.sourceBuilder("small_slot", "small_pub")
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
@@ -150,10 +147,7 @@ class PgWalSavepointRestoreITCase {
 
     private static JobClient startJob(LogSequenceNumber stop, boolean throttled, String sink,
             String savepoint) throws Exception {
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("big_slot").publicationName("big_pub")
+        PgWalSource source = pg.sourceBuilder("big_slot", "big_pub")
                 .maxBatchSize(256)
                 .stopAtLsn(stop)
                 .build();

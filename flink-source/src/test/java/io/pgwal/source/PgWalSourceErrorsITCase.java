@@ -44,10 +44,7 @@ class PgWalSourceErrorsITCase {
     }
 
     private static PgWalSourceBuilder valid(TestPostgres server) {
-        return PgWalSource.builder()
-                .hostname(server.host()).port(server.port()).database(server.database())
-                .username(server.user()).password(server.password())
-                .slotName("err_slot").publicationName("err_pub");
+        return server.sourceBuilder("err_slot", "err_pub");
     }
 
     @Test

@@ -221,10 +221,7 @@ class PgWalSourceTypesITCase {
 
 
     private static List<GenericRecord> readUntil(LogSequenceNumber stop) throws Exception {
-        PgWalSource source = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName("types_slot").publicationName("types_pub")
+        PgWalSource source = pg.sourceBuilder("types_slot", "types_pub")
                 .stopAtLsn(stop)
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

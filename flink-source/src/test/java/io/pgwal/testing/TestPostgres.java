@@ -167,6 +167,14 @@ public final class TestPostgres implements AutoCloseable {
         return "jdbc:postgresql://" + host + ":" + port + "/" + db;
     }
 
+    /** A pgwal source builder connected to this server, for the given slot and publication. */
+    public io.pgwal.source.PgWalSourceBuilder sourceBuilder(String slot, String publication) {
+        return io.pgwal.source.PgWalSource.builder()
+                .hostname(host).port(port).database(database)
+                .username(user).password(password)
+                .slotName(slot).publicationName(publication);
+    }
+
     /** A new connection as the test user (auto-commit on). */
     public Connection connect() throws SQLException {
         return connect(database);

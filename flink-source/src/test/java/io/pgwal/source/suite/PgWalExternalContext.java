@@ -40,10 +40,7 @@ final class PgWalExternalContext implements DataStreamSourceExternalContext<Stri
 
     @Override
     public Source<String, ?, ?> createSource(TestingSourceSettings settings) {
-        PgWalSourceBuilder b = PgWalSource.builder()
-                .hostname(pg.host()).port(pg.port()).database(pg.database())
-                .username(pg.user()).password(pg.password())
-                .slotName(table + "_slot").publicationName(table + "_pub")
+        PgWalSourceBuilder b = pg.sourceBuilder(table + "_slot", table + "_pub")
                 .maxBatchSize(64);
         if (settings.getBoundedness() == Boundedness.BOUNDED) {
             b.stopAtCurrentLsn();
