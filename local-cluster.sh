@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# A real standalone Flink cluster on this machine: a JobManager and TaskManagers as separate JVMs,
+# from Flink's artifacts on Maven Central (no Flink download, no Docker).
+#
+#   ./local-cluster.sh start [N]            JobManager + N TaskManagers (default 1), waits until ready
+#   ./local-cluster.sh add-taskmanager      one more TaskManager (e.g. to replace a killed one)
+#   ./local-cluster.sh kill-taskmanager     SIGKILL the oldest running TaskManager
+#   ./local-cluster.sh submit JAR [ARGS]    run a job jar on the cluster (detached), prints the job id
+#   ./local-cluster.sh status | stop
+#
+# REST/web UI on http://localhost:${PGWAL_CLUSTER_REST_PORT:-18081}; state, logs and pids under
+# local-cluster/target/.
+set -euo pipefail
+cd "$(dirname "$0")/local-cluster"
+REST_PORT=${PGWAL_CLUSTER_REST_PORT:-18081}
+RPC_PORT=${PGWAL_CLUSTER_RPC_PORT:-16123}
+SLOTS=${PGWAL_CLUSTER_SLOTS:-2}
+T=target
+# What Flink's own scripts pass on Java 17 (env.java.opts.all in its default configuration).
+OPENS=(--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+    --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+    --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
+    --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+    --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+    --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+    --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+    --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED)
+mkdir -p "$T/pids" "$T/log" "$T/conf" "$T/checkpoints"
+
+libs() {
+    if [ ! -f "$T/lib/.complete" ]; then
+        mvn -q -B -ntp -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$T/lib" \
+            -DincludeScope=runtime
+        touch "$T/lib/.complete"
+    fi
+}
+
+conf() {
+    cat > "$T/conf/config.yaml" <<YAML
+jobmanager:
+  rpc: {address: localhost, port: $RPC_PORT}
+  bind-host: localhost
+  memory: {process: {size: 1024m}}
+taskmanager:
+  host: localhost
+  bind-host: localhost
+  numberOfTaskSlots: $SLOTS
+  memory: {process: {size: 1280m}}
+rest: {address: localhost, port: $REST_PORT, bind-address: localhost}
+execution:
+  checkpointing: {interval: 2s, dir: "file://$PWD/$T/checkpoints"}
+restart-strategy: {type: fixed-delay, fixed-delay: {attempts: 20, delay: 2s}}
+YAML
+    cat > "$T/conf/log4j.properties" <<'PROPS'
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = File
+appender.file.name = File
+appender.file.type = File
+appender.file.fileName = ${sys:log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d %-5p %c{1} - %m%n
+PROPS
+}
+
+java_cmd() { # name main-class [jvm-args...] -- [program-args...]
+    local name=$1 main=$2; shift 2
+    local jvm=() prog=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do jvm+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    prog=("$@")
+    nohup java "${OPENS[@]}" "${jvm[@]}" -Dlog.file="$PWD/$T/log/$name.log" \
+        -Dlog4j.configurationFile="$PWD/$T/conf/log4j.properties" -cp "$T/lib/*" "$main" \
+        -c "$T/conf" "${prog[@]}" > "$T/log/$name.out" 2>&1 &
+    echo $! > "$T/pids/$name.pid"
+}
+
+taskmanagers() { ls "$T/pids" 2>/dev/null | grep -E '^tm-[0-9]+\.pid$' | sort -t- -k2 -n || true; }
+
+rest() { curl -sf "http://localhost:$REST_PORT$1"; }
+
+registered() { rest /overview | sed -E 's/.*"taskmanagers":([0-9]+).*/\1/'; }
+
+wait_for() { # number of TaskManagers
+    for _ in $(seq 1 120); do
+        if [ "$(registered 2>/dev/null || echo -1)" = "$1" ]; then return 0; fi
+        sleep 0.5
+    done
+    echo "cluster not ready: expected $1 TaskManagers; see $PWD/$T/log" >&2
+    return 1
+}
+
+add_taskmanager() {
+    local n=$(( $(ls "$T/pids" | grep -cE '^tm-' || true) + 1 ))
+    local params jvm dyn
+    params=$(java -cp "$T/lib/*" org.apache.flink.runtime.util.bash.BashJavaUtils \
+        GET_TM_RESOURCE_PARAMS -c "$T/conf" 2>/dev/null | grep BASH_JAVA_UTILS_EXEC_RESULT: \
+        | sed 's/BASH_JAVA_UTILS_EXEC_RESULT://')
+    jvm=$(echo "$params" | sed -n 1p)
+    dyn=$(echo "$params" | sed -n 2p)
+    # shellcheck disable=SC2086
+    java_cmd "tm-$n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner $jvm -- $dyn
+}
+
+alive() { kill -0 "$(cat "$1")" 2>/dev/null; }
+
+running_tms() { local c=0; for p in $(taskmanagers); do alive "$T/pids/$p" && c=$((c+1)); done; echo $c; }
+
+case "${1:-}" in
+    start)
+        libs; conf
+        if [ -f "$T/pids/jm.pid" ] && alive "$T/pids/jm.pid"; then echo "already running" >&2; exit 1; fi
+        rm -f "$T"/pids/*.pid
+        java_cmd jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint -Xmx512m --
+        for _ in $(seq 1 "${2:-1}"); do add_taskmanager; done
+        wait_for "${2:-1}"
+        echo "Flink cluster up: http://localhost:$REST_PORT ($(registered) TaskManagers)"
+        ;;
+    add-taskmanager)
+        expected=$(( $(running_tms) + 1 ))
+        add_taskmanager
+        wait_for "$expected"
+        ;;
+    kill-taskmanager)
+        for p in $(taskmanagers); do
+            if alive "$T/pids/$p"; then kill -9 "$(cat "$T/pids/$p")"; echo "killed ${p%.pid}"; exit 0; fi
+        done
+        echo "no running TaskManager" >&2; exit 1
+        ;;
+    submit)
+        shift; jar=$(cd "$OLDPWD" && realpath "$1"); shift
+        FLINK_CONF_DIR="$PWD/$T/conf" java "${OPENS[@]}" -cp "$T/lib/*" org.apache.flink.client.cli.CliFrontend \
+            run -d "$jar" "$@"
+        ;;
+    status)
+        rest /overview && echo || echo "not running"
+        ;;
+    stop)
+        for p in "$T"/pids/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true; rm -f "$p"; done
+        echo "stopped"
+        ;;
+    *)
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+        ;;
+esac
