@@ -36,13 +36,13 @@ public final class ReplicationSession implements AutoCloseable {
     private volatile boolean closed;
 
     private ReplicationSession(PgWalConnectionConfig config, SlotInfo slot, Connection connection,
-            PGReplicationStream stream, LogSequenceNumber startLsn) {
+            PGReplicationStream stream, LogSequenceNumber startLsn, LogSequenceNumber confirmed) {
         this.config = config;
         this.slot = slot;
         this.connection = connection;
         this.stream = stream;
         this.startLsn = startLsn;
-        this.acknowledged = startLsn;
+        this.acknowledged = confirmed;
     }
 
     /**
@@ -95,14 +95,15 @@ public final class ReplicationSession implements AutoCloseable {
                 builder = builder.withSlotOption("messages", true);
             }
             PGReplicationStream stream = builder.start();
-            // Report the start (a completed checkpoint's position, or the slot's own) as flushed, so
-            // that status updates never report anything else until acknowledge() is called.
-            stream.setFlushedLSN(start);
-            stream.setAppliedLSN(start);
+            // Status updates report the slot's own confirmed position until acknowledge() is called:
+            // reporting the start instead would confirm it, and after a reconnect the start is the
+            // reader's position, which no completed checkpoint may cover yet.
+            stream.setFlushedLSN(confirmed);
+            stream.setAppliedLSN(confirmed);
             LOG.info("Streaming slot '{}' of {} (publication '{}', pgoutput v{}, PostgreSQL {}) from {}",
                     slot.slotName(), config.jdbcUrl(), config.publicationName(),
                     config.protocolVersion(), slot.serverVersionNum(), start.asString());
-            return new ReplicationSession(config, slot, connection, stream, start);
+            return new ReplicationSession(config, slot, connection, stream, start, confirmed);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection);
             throw e;
@@ -150,7 +151,7 @@ public final class ReplicationSession implements AutoCloseable {
         LOG.debug("Confirmed {} on slot '{}'", lsn.asString(), slot.slotName());
     }
 
-    /** The last position confirmed to the server by this session (initially the start). */
+    /** The last position confirmed to the server (initially the slot's confirmed position). */
     public LogSequenceNumber acknowledgedLsn() {
         return acknowledged;
     }

@@ -51,6 +51,11 @@ class PgWalReconnectITCase {
 
     @Test
     void reconnectsAfterTheWalsenderIsKilledWithoutLossOrDuplicates() throws Exception {
+        String initial = pg.queryString("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                + " WHERE slot_name = 'r_slot'");
+        // A committed transaction first, so the reader's own position is past the slot's when it
+        // reconnects: reconnecting must not confirm that position (no checkpoint covers it).
+        pg.execute("INSERT INTO r VALUES (0, 'first')");
         // ~20 MB of changes in one transaction: far more than socket buffers hold, so the kill
         // lands while the server still has most of the transaction to send.
         pg.execute("INSERT INTO r SELECT i, repeat(md5(i::text), 32) FROM generate_series(1, "
@@ -58,6 +63,7 @@ class PgWalReconnectITCase {
         PgWalSource source = pg.sourceBuilder("r_slot", "r_pub")
                 .maxBatchSize(100)
                 .reconnect(5, Duration.ofMillis(200))
+                .statusInterval(Duration.ofMillis(100))
                 .stopAtLsn(pg.currentInsertLsn())
                 .build();
         Configuration conf = new Configuration();
@@ -85,7 +91,7 @@ class PgWalReconnectITCase {
         String newPid = null;
         while (newPid == null || newPid.equals(killedPid)) {
             assertThat(System.nanoTime()).as("no reconnect seen").isLessThan(deadline);
-            assertThat(out).as("finished without reconnecting").hasSizeLessThan(ROWS + 1);
+            assertThat(out).as("finished without reconnecting").hasSizeLessThan(ROWS + 2);
             newPid = pg.queryString("SELECT active_pid::text FROM pg_replication_slots"
                     + " WHERE slot_name = 'r_slot'");
             Thread.sleep(20);
@@ -94,10 +100,13 @@ class PgWalReconnectITCase {
 
         assertThat(seenWhenKilled).isLessThan(ROWS);
         List<String> expected = new ArrayList<>();
-        for (int i = 1; i <= ROWS + 1; i++) {
+        for (int i = 0; i <= ROWS + 1; i++) {
             expected.add(Integer.toString(i));
         }
-        assertThat(out).hasSize(ROWS + 1).isEqualTo(expected);
+        assertThat(out).hasSize(ROWS + 2).isEqualTo(expected);
+        // Checkpointing is off: nothing was ever covered by a checkpoint, so nothing is confirmed.
+        assertThat(pg.queryString("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                + " WHERE slot_name = 'r_slot'")).isEqualTo(initial);
     }
 
     /** The row id, slowly enough that the kill lands inside the big transaction. */
