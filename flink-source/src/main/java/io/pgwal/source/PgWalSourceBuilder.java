@@ -205,6 +205,7 @@ public final class PgWalSourceBuilder {
     }
 
     private static String describe(ConfigOption<?> option) {
-        return option.description().toString();
+        return new org.apache.flink.configuration.description.HtmlFormatter()
+                .format(option.description());
     }
 }
