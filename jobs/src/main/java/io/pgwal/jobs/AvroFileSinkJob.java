@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
@@ -50,6 +51,12 @@ public final class AvroFileSinkJob {
 
     /** Adds the pipeline to {@code env}. */
     static void build(StreamExecutionEnvironment env, PgWalSource source, String output) {
+        build(env, source, output, r -> r);
+    }
+
+    /** Adds the pipeline with a step between source and sink (tests inject failures there). */
+    static void build(StreamExecutionEnvironment env, PgWalSource source, String output,
+            MapFunction<GenericRecord, GenericRecord> between) {
         FileSink<GenericRecord> sink = FileSink
                 .forBulkFormat(new Path(output), new AvroBulkWriter.Factory())
                 .withBucketAssigner(new TableSchemaBucketAssigner())
@@ -57,6 +64,7 @@ public final class AvroFileSinkJob {
                 .build();
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").uid("pgwal-source")
                 .setParallelism(1)
+                .map(between).returns(source.getProducedType()).uid("between").setParallelism(1)
                 .sinkTo(sink).uid("avro-files").setParallelism(1);
     }
 }
