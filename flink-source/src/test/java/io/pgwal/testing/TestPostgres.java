@@ -34,16 +34,20 @@ public final class TestPostgres implements AutoCloseable {
     /** The superuser of embedded servers. */
     public static final String SUPERUSER = "postgres";
 
-    private final EmbeddedPostgres embedded;
+    private EmbeddedPostgres embedded;
+    private final EmbeddedPostgres.Builder embeddedBuilder;
+    private final Path embeddedDataDir;
     private final String host;
     private final int port;
     private final String user;
     private final String password;
     private final String database;
 
-    private TestPostgres(EmbeddedPostgres embedded, String host, int port, String user,
-            String password, String database) {
+    private TestPostgres(EmbeddedPostgres embedded, EmbeddedPostgres.Builder builder, Path dataDir,
+            String host, int port, String user, String password, String database) {
         this.embedded = embedded;
+        this.embeddedBuilder = builder;
+        this.embeddedDataDir = dataDir;
         this.host = host;
         this.port = port;
         this.user = user;
@@ -56,6 +60,8 @@ public final class TestPostgres implements AutoCloseable {
         String externalHost = System.getProperty("pgwal.test.host");
         if (externalHost != null && !externalHost.isBlank()) {
             return new TestPostgres(
+                    null,
+                    null,
                     null,
                     externalHost,
                     Integer.parseInt(System.getProperty("pgwal.test.port", "5432")),
@@ -82,13 +88,20 @@ public final class TestPostgres implements AutoCloseable {
         config.put("log_min_messages", "warning");
         config.putAll(settings);
         try {
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            // Our own data directory, kept across restart() and removed by close().
+            Path dataDir = Files.createTempDirectory("pgwal-test-pg");
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false);
             config.forEach(builder::setServerConfig);
             if (majorVersion != 0) {
                 builder.setPgBinaryResolver(resolverFor(majorVersion));
             }
             EmbeddedPostgres pg = builder.start();
-            return new TestPostgres(pg, "localhost", pg.getPort(), SUPERUSER, "", "postgres");
+            // Keep the port, so a restarted server is where clients expect it.
+            builder.setPort(pg.getPort());
+            return new TestPostgres(pg, builder, dataDir, "localhost", pg.getPort(), SUPERUSER, "",
+                    "postgres");
         } catch (IOException e) {
             throw new IllegalStateException("Could not start embedded PostgreSQL " + majorVersion, e);
         }
@@ -251,11 +264,41 @@ public final class TestPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Crashes an embedded server (immediate shutdown, SIGQUIT to the postmaster: connections drop
+     * at once and the next start runs crash recovery) and starts it again on the same data
+     * directory and port.
+     */
+    public void crashAndRestart() {
+        if (embedded == null) {
+            throw new IllegalStateException("not an embedded server");
+        }
+        try {
+            long pid = Long.parseLong(Files.readAllLines(embeddedDataDir.resolve("postmaster.pid")).get(0).trim());
+            new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).inheritIO().start().waitFor();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+            try {
+                embedded.close();
+            } catch (IOException | RuntimeException alreadyStopped) {
+                // zonky's own stop finds nothing to stop
+            }
+            embedded = embeddedBuilder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not restart embedded PostgreSQL", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         if (embedded != null) {
             try {
                 embedded.close();
+                try (java.util.stream.Stream<Path> files = Files.walk(embeddedDataDir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("Could not stop embedded PostgreSQL", e);
             }
