@@ -5,7 +5,8 @@
 #   ./local-cluster.sh start [N]            JobManager + N TaskManagers (default 1), waits until ready
 #   ./local-cluster.sh add-taskmanager      one more TaskManager (e.g. to replace a killed one)
 #   ./local-cluster.sh kill-taskmanager     SIGKILL the oldest running TaskManager
-#   ./local-cluster.sh submit JAR [ARGS]    run a job jar on the cluster (detached), prints the job id
+#   ./local-cluster.sh submit [-c CLASS] JAR [ARGS]
+#                                           run a job jar on the cluster (detached), prints the job id
 #   ./local-cluster.sh status | stop
 #
 # REST/web UI on http://localhost:${PGWAL_CLUSTER_REST_PORT:-18081}; state, logs and pids under
@@ -48,6 +49,8 @@ taskmanager:
   numberOfTaskSlots: $SLOTS
   memory: {process: {size: 1280m}}
 rest: {address: localhost, port: $REST_PORT, bind-address: localhost}
+# Notice a killed TaskManager within seconds, not the default 50 s.
+heartbeat: {interval: 1000, timeout: 6000}
 execution:
   checkpointing: {interval: 2s, dir: "file://$PWD/$T/checkpoints"}
 restart-strategy: {type: fixed-delay, fixed-delay: {attempts: 20, delay: 2s}}
@@ -81,12 +84,12 @@ rest() { curl -sf "http://localhost:$REST_PORT$1"; }
 
 registered() { rest /overview | sed -E 's/.*"taskmanagers":([0-9]+).*/\1/'; }
 
-wait_for() { # number of TaskManagers
-    for _ in $(seq 1 120); do
-        if [ "$(registered 2>/dev/null || echo -1)" = "$1" ]; then return 0; fi
+wait_for() { # TaskManager resource id
+    for _ in $(seq 1 240); do
+        if rest /taskmanagers 2>/dev/null | grep -q "\"id\":\"$1\""; then return 0; fi
         sleep 0.5
     done
-    echo "cluster not ready: expected $1 TaskManagers; see $PWD/$T/log" >&2
+    echo "TaskManager $1 did not register; see $PWD/$T/log" >&2
     return 1
 }
 
@@ -99,38 +102,42 @@ add_taskmanager() {
     jvm=$(echo "$params" | sed -n 1p)
     dyn=$(echo "$params" | sed -n 2p)
     # shellcheck disable=SC2086
-    java_cmd "tm-$n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner $jvm -- $dyn
+    java_cmd "tm-$n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner $jvm -- $dyn \
+        -D "taskmanager.resource-id=tm-$n"
+    wait_for "tm-$n"
 }
 
 alive() { kill -0 "$(cat "$1")" 2>/dev/null; }
 
-running_tms() { local c=0; for p in $(taskmanagers); do alive "$T/pids/$p" && c=$((c+1)); done; echo $c; }
 
 case "${1:-}" in
     start)
         libs; conf
         if [ -f "$T/pids/jm.pid" ] && alive "$T/pids/jm.pid"; then echo "already running" >&2; exit 1; fi
-        rm -f "$T"/pids/*.pid
+        rm -f "$T"/pids/*.pid "$T"/log/*
         java_cmd jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint -Xmx512m --
         for _ in $(seq 1 "${2:-1}"); do add_taskmanager; done
-        wait_for "${2:-1}"
         echo "Flink cluster up: http://localhost:$REST_PORT ($(registered) TaskManagers)"
         ;;
     add-taskmanager)
-        expected=$(( $(running_tms) + 1 ))
         add_taskmanager
-        wait_for "$expected"
         ;;
     kill-taskmanager)
         for p in $(taskmanagers); do
-            if alive "$T/pids/$p"; then kill -9 "$(cat "$T/pids/$p")"; echo "killed ${p%.pid}"; exit 0; fi
+            if alive "$T/pids/$p"; then
+                kill -9 "$(cat "$T/pids/$p")"
+                while alive "$T/pids/$p"; do sleep 0.1; done
+                echo "killed ${p%.pid}"; exit 0
+            fi
         done
         echo "no running TaskManager" >&2; exit 1
         ;;
     submit)
-        shift; jar=$(cd "$OLDPWD" && realpath "$1"); shift
+        shift; entry=()
+        if [ "${1:-}" = "-c" ]; then entry=(-c "$2"); shift 2; fi
+        jar=$(cd "$OLDPWD" && realpath "$1"); shift
         FLINK_CONF_DIR="$PWD/$T/conf" java "${OPENS[@]}" -cp "$T/lib/*" org.apache.flink.client.cli.CliFrontend \
-            run -d "$jar" "$@"
+            run -d "${entry[@]}" "$jar" "$@"
         ;;
     status)
         rest /overview && echo || echo "not running"

@@ -1,0 +1,140 @@
+package io.pgwal.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgwal.testing.TestPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded job jar on a real standalone Flink cluster ({@code local-cluster.sh}: a JobManager
+ * and TaskManagers as separate JVMs): the TaskManager running the pgwal source is killed with
+ * SIGKILL mid-stream, a replacement is started, and the committed Avro files still hold every
+ * change exactly once. Runs in Maven's integration-test phase, after the job jar is built.
+ */
+class TaskManagerKillIT {
+
+    private static final String REST_PORT = "18181";
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final int ROWS = 200_000;
+
+    private static TestPostgres pg;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = TestPostgres.start();
+        pg.execute("CREATE TABLE k (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION k_pub FOR TABLE k",
+                "SELECT pg_create_logical_replication_slot('k_slot', 'pgoutput')");
+        cluster("start", "1");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            cluster("stop");
+        } finally {
+            pg.close();
+        }
+    }
+
+    @Test
+    void killedTaskManagerLosesAndRepeatsNothing(@TempDir Path out) throws Exception {
+        for (int tx = 0; tx < 20; tx++) {
+            int from = tx * (ROWS / 20) + 1;
+            pg.execute("INSERT INTO k SELECT i, md5(i::text) FROM generate_series(" + from + ", "
+                    + (from + ROWS / 20 - 1) + ") i");
+        }
+        pg.execute("UPDATE k SET v = 'updated' WHERE id % 1000 = 0");
+        File jar;
+        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
+            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
+        }
+        cluster("submit", "-c", AvroFileSinkJob.class.getName(), jar.getPath(),
+                "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
+                "--stop-at-lsn", pg.currentInsertLsn().asString(),
+                "--hostname", "localhost", "--port", Integer.toString(pg.port()),
+                "--username", pg.user(), "--database-name", pg.database(),
+                "--slot.name", "k_slot", "--publication.name", "k_pub");
+
+        // Kill once a checkpoint has committed files, i.e. mid-stream with state to restore.
+        await(() -> committedFiles(out).size() > 0, "no committed file");
+        assertThat(jobState()).isEqualTo("RUNNING");
+        cluster("kill-taskmanager");
+        cluster("add-taskmanager");
+        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
+        assertThat(jobState()).isEqualTo("FINISHED");
+
+        List<String> ids = new ArrayList<>();
+        for (Path f : committedFiles(out)) {
+            try (DataFileReader<GenericRecord> r = new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
+                for (GenericRecord rec : r) {
+                    GenericRecord after = (GenericRecord) rec.get("after");
+                    ids.add(rec.get("op") + " " + after.get("id"));
+                }
+            }
+        }
+        assertThat(ids).hasSize(ROWS + ROWS / 1000).doesNotHaveDuplicates();
+        assertThat(ids).filteredOn(s -> s.startsWith("UPDATE")).hasSize(ROWS / 1000);
+        assertThat(Files.readString(ROOT.resolve("local-cluster/target/log/jm.log")))
+                .as("the job really failed over").contains("RESTARTING");
+    }
+
+    private static List<Path> committedFiles(Path out) throws IOException {
+        try (Stream<Path> files = Files.walk(out)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted(Comparator.naturalOrder()).toList();
+        }
+    }
+
+    private static String jobState() throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + REST_PORT + "/jobs/overview")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        int i = body.indexOf("\"state\":\"");
+        return i < 0 ? "NONE" : body.substring(i + 9, body.indexOf('"', i + 9));
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!check.ok()) {
+            assertThat(System.nanoTime() - deadline).as(what).isNegative();
+            Thread.sleep(100);
+        }
+    }
+
+    private static void cluster(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("local-cluster.sh").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ROOT.resolve("jobs/target/local-cluster-" + args[0] + ".log").toFile());
+        pb.environment().put("PGWAL_CLUSTER_REST_PORT", REST_PORT);
+        pb.environment().put("PGWAL_CLUSTER_RPC_PORT", "16223");
+        int exit = pb.start().waitFor();
+        assertThat(exit).as("local-cluster.sh " + String.join(" ", args) + " (see jobs/target/local-cluster-"
+                + args[0] + ".log)").isZero();
+    }
+}
