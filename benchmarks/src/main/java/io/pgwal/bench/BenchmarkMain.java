@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The end-to-end drain benchmark: writes one backlog and drains it several ways, each from its
  * own slot created before the backlog, so every run reads the identical WAL. Flags: --rows N,
- * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,decode,avro.
+ * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro.
  */
 public final class BenchmarkMain {
 
@@ -18,7 +18,7 @@ public final class BenchmarkMain {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "1000000",
-                "tx-size", "1000", "mode", "insert", "repeat", "3", "ways", "raw,decode,avro"));
+                "tx-size", "1000", "mode", "insert", "repeat", "3", "ways", "raw,recvlogical,decode,avro"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
@@ -44,10 +44,15 @@ public final class BenchmarkMain {
             long t0 = System.nanoTime();
             long written = Backlog.write(c, rows, txSize, mode);
             double writeSec = (System.nanoTime() - t0) / 1e9;
-            long walBytes = Backlog.currentLsn(c) - startLsn;
+            long endLsn = Backlog.currentLsn(c);
+            long walBytes = endLsn - startLsn;
             System.out.printf("backlog: %d changes (%s, tx %d), %.1f MB WAL, written in %.1f s%n",
                     written, mode, txSize, walBytes / 1e6, writeSec);
             for (String w : ways) {
+                if (w.trim().equals("recvlogical")) {
+                    recvLogical(pg.port(), endLsn, written, walBytes, repeat);
+                    continue;
+                }
                 Drain.Work work = Drain.Work.valueOf(w.trim().toUpperCase());
                 List<Long> counts = new ArrayList<>();
                 double[] secs = new double[repeat];
@@ -73,6 +78,29 @@ public final class BenchmarkMain {
             }
         }
         return seen;
+    }
+
+    /** The pg_recvlogical baseline; its change count is not seen (output discarded). */
+    private static void recvLogical(int port, long endLsn, long written, long walBytes,
+            int repeat) throws Exception {
+        String exe = RecvLogical.find();
+        if (exe == null) {
+            System.out.println("recvlogical skipped: pg_recvlogical not on the PATH");
+            return;
+        }
+        double[] secs = new double[repeat];
+        long peakRss = 0;
+        for (int r = 0; r < repeat; r++) {
+            long s = System.nanoTime();
+            peakRss = Math.max(peakRss, RecvLogical.run(exe, port, slot("recvlogical", r), endLsn));
+            secs[r] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(secs);
+        double med = secs[repeat / 2];
+        System.out.printf("%-8s rows/s median %.0f (min %.0f, max %.0f), WAL MB/s %.1f,"
+                + " pg_recvlogical VmHWM %d MB (reached end LSN; changes not counted)%n",
+                "recvlog", written / med, written / secs[repeat - 1], written / secs[0],
+                walBytes / 1e6 / med, peakRss >> 20);
     }
 
     private static String slot(String way, int run) {
