@@ -1,0 +1,46 @@
+package io.pgwal.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The embedded PostgreSQL server of the benchmark (zonky, bundled major version).
+ *
+ * <p>fsync and synchronous_commit are off: only the backlog write gets faster, the drains read
+ * WAL that is already written. max_wal_size is large so no checkpoint runs during the write.
+ */
+public final class BenchPostgres implements AutoCloseable {
+
+    private final EmbeddedPostgres pg;
+
+    private BenchPostgres(EmbeddedPostgres pg) {
+        this.pg = pg;
+    }
+
+    /** Starts a server with wal_level=logical. */
+    public static BenchPostgres start() throws IOException {
+        return new BenchPostgres(EmbeddedPostgres.builder()
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", "20")
+                .setServerConfig("max_wal_senders", "20")
+                .setServerConfig("max_wal_size", "4GB")
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .start());
+    }
+
+    public int port() {
+        return pg.getPort();
+    }
+
+    public Connection connect() throws SQLException {
+        return pg.getPostgresDatabase().getConnection();
+    }
+
+    @Override
+    public void close() throws IOException {
+        pg.close();
+    }
+}
