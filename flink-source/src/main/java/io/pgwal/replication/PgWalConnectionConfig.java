@@ -13,8 +13,10 @@ import java.util.Properties;
 
 /**
  * Where and how to replicate: server, credentials, slot, publication, tables and protocol
- * settings. Immutable and serializable (it travels with the Flink job). {@link #toString()} never
- * shows the password.
+ * settings. Immutable, thread-safe and serializable (it travels with the Flink job). {@link
+ * Builder#build()} validates and names the user-facing option of a bad value; {@link #toString()}
+ * never shows the password (nor the extra JDBC properties, which may hold secrets). No getter
+ * returns null; an absent password is the empty string.
  */
 public final class PgWalConnectionConfig implements Serializable {
 
@@ -38,6 +40,11 @@ public final class PgWalConnectionConfig implements Serializable {
 
     private PgWalConnectionConfig(Builder b) {
         this.hostname = require(b.hostname, "hostname");
+        if (!hostname.matches("[A-Za-z0-9._:%\\[\\]-]+")) {
+            // The host goes into the JDBC URL: '/', '?' or '&' would smuggle in URL parameters.
+            throw new PgWalException("Option 'hostname' is '" + hostname + "', which is not a host"
+                    + " name or IP address");
+        }
         this.port = b.port;
         this.database = require(b.database, "database-name");
         this.username = require(b.username, "username");
@@ -45,15 +52,18 @@ public final class PgWalConnectionConfig implements Serializable {
         this.slotName = SqlIdentifiers.validateSlotName(require(b.slotName, "slot.name"));
         this.publicationName = require(b.publicationName, "publication.name");
         if (publicationName.indexOf('\'') >= 0 || publicationName.indexOf('\0') >= 0) {
-            throw new PgWalException("Option 'publication.name' ('" + publicationName + "') must not"
-                    + " contain a single quote: it is passed inside a quoted replication option");
+            // pgjdbc puts slot option values between single quotes without escaping them.
+            throw new PgWalException("Option 'publication.name' is '" + publicationName + "', but"
+                    + " a publication name used by pgwal must not contain a single quote or NUL: it"
+                    + " is passed inside a quoted replication option. Rename the publication");
         }
         this.tables = List.copyOf(b.tables);
         tables.forEach(SqlIdentifiers::parseQualifiedName);
         this.createSlot = b.createSlot;
         this.createPublication = b.createPublication;
         if (b.protocolVersion < 1 || b.protocolVersion > 4) {
-            throw new PgWalException("pgoutput protocol version must be 1 to 4, is " + b.protocolVersion);
+            throw new PgWalException("The pgoutput protocol version must be 1 to 4, is "
+                    + b.protocolVersion);
         }
         this.protocolVersion = b.protocolVersion;
         if (port < 1 || port > 65535) {
@@ -168,22 +178,42 @@ public final class PgWalConnectionConfig implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PgWalConnectionConfig c && c.toString().equals(toString())
-                && c.password.equals(password);
+        return o instanceof PgWalConnectionConfig c
+                && hostname.equals(c.hostname)
+                && port == c.port
+                && database.equals(c.database)
+                && username.equals(c.username)
+                && password.equals(c.password)
+                && slotName.equals(c.slotName)
+                && publicationName.equals(c.publicationName)
+                && tables.equals(c.tables)
+                && createSlot == c.createSlot
+                && createPublication == c.createPublication
+                && protocolVersion == c.protocolVersion
+                && statusInterval.equals(c.statusInterval)
+                && connectTimeout.equals(c.connectTimeout)
+                && jdbcProperties.equals(c.jdbcProperties)
+                && allowSlotAhead == c.allowSlotAhead;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(toString());
+        // The password is left out on purpose: equal configs still have equal hashes.
+        return Objects.hash(hostname, port, database, username, slotName, publicationName, tables,
+                createSlot, createPublication, protocolVersion, statusInterval, connectTimeout,
+                jdbcProperties, allowSlotAhead);
     }
 
+    /** Everything but the password (shown as {@code ***}) and the extra JDBC properties. */
     @Override
     public String toString() {
         return "PgWalConnectionConfig{" + username + "@" + hostname + ":" + port + "/" + database
                 + ", slot=" + slotName + (createSlot ? " (create)" : "")
                 + ", publication=" + publicationName + (createPublication ? " (create)" : "")
                 + (tables.isEmpty() ? "" : ", tables=" + tables)
-                + ", proto=" + protocolVersion + ", password=" + (password.isEmpty() ? "<none>" : "***")
+                + ", proto=" + protocolVersion + ", statusInterval=" + statusInterval
+                + ", connectTimeout=" + connectTimeout
+                + ", password=" + (password.isEmpty() ? "<none>" : "***")
                 + (allowSlotAhead ? ", allowSlotAhead" : "") + "}";
     }
 

@@ -4,7 +4,8 @@ import io.pgwal.PgWalException;
 import java.util.regex.Pattern;
 
 /**
- * Quoting and validation of SQL identifiers and literals. pgwal never concatenates an unquoted
+ * Quoting and validation of SQL identifiers and literals. Stateless and thread-safe; no method
+ * accepts or returns null. pgwal never concatenates an unquoted
  * name or value into SQL: catalog lookups bind parameters, and the few statements that cannot
  * (CREATE PUBLICATION, START_REPLICATION) use these helpers.
  */
@@ -76,7 +77,8 @@ public final class SqlIdentifiers {
             }
         }
         if (quoted) {
-            throw new PgWalException("Unterminated quote in table name '" + qualified + "'");
+            throw new PgWalException("Table name '" + qualified + "' (option 'table-name') has an"
+                    + " unterminated double quote");
         }
         parts.add(finish(current, wasQuoted, qualified));
         if (parts.size() == 1) {
@@ -85,14 +87,16 @@ public final class SqlIdentifiers {
         if (parts.size() == 2) {
             return new QualifiedName(parts.get(0), parts.get(1));
         }
-        throw new PgWalException("Table name '" + qualified + "' has " + parts.size()
-                + " parts; expected 'table' or 'schema.table' (quote names that contain dots)");
+        throw new PgWalException("Table name '" + qualified + "' (option 'table-name') has "
+                + parts.size() + " parts; expected 'table' or 'schema.table' (double-quote names"
+                + " that contain dots)");
     }
 
     private static String finish(StringBuilder part, boolean wasQuoted, String whole) {
         String s = wasQuoted ? part.toString() : part.toString().trim().toLowerCase(java.util.Locale.ROOT);
         if (s.isEmpty()) {
-            throw new PgWalException("Table name '" + whole + "' has an empty part");
+            throw new PgWalException("Table name '" + whole + "' (option 'table-name') has an"
+                    + " empty part");
         }
         return s;
     }
