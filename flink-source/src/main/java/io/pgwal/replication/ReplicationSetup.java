@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -17,31 +18,47 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks, on a plain connection, everything replication needs, in the order a user would fix
  * them, and creates the slot and publication when configured to. Every failure is a {@link
- * PgWalException} that names the option or server setting to change.
+ * PgWalException} that names the option or server setting to change, and never the password.
+ *
+ * <p>Stateless and thread-safe. {@link #prepare} blocks: it connects (up to the config's connect
+ * timeout), runs a few catalog queries, and waits up to 10 s for a slot that is still held by a
+ * disconnecting reader to be released.
  */
 public final class ReplicationSetup {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationSetup.class);
 
-    /** A slot released by a previous owner (often our own previous attempt) needs a moment. */
-    private static final long ACTIVE_SLOT_WAIT_MILLIS = 10_000;
+    /**
+     * A slot held by a reader that just went away (often our own previous attempt, whose
+     * walsender has not noticed yet) is released within moments: wait that long before failing.
+     */
+    private static final Duration ACTIVE_SLOT_WAIT = Duration.ofSeconds(10);
 
     private ReplicationSetup() {}
 
-    /** Runs every check; returns the slot's state. */
+    /**
+     * Runs every check, creating the publication and slot where configured to; returns the slot's
+     * state.
+     *
+     * @throws PgWalException naming the option or server setting to fix
+     */
     public static SlotInfo prepare(PgWalConnectionConfig config) {
+        return prepare(config, ACTIVE_SLOT_WAIT);
+    }
+
+    /** {@link #prepare(PgWalConnectionConfig)} with a chosen wait for an active slot (tests). */
+    static SlotInfo prepare(PgWalConnectionConfig config, Duration activeSlotWait) {
         try (Connection c = connect(config, false)) {
-            int version = c.unwrap(org.postgresql.PGConnection.class) != null
-                    ? serverVersionNum(c) : 0;
+            int version = serverVersionNum(c);
             if (version < 100000) {
-                throw new PgWalException("PostgreSQL " + version + " has no pgoutput logical"
-                        + " replication; pgwal needs PostgreSQL 10 or newer");
+                throw new PgWalException("The server is PostgreSQL " + version + ", which has no"
+                        + " pgoutput logical replication: pgwal needs PostgreSQL 10 or newer");
             }
             checkWalLevel(c);
             checkReplicationPrivilege(c, config);
             List<QualifiedName> tables = resolveTables(c, config);
             ensurePublication(c, config, tables);
-            return ensureSlot(c, config, version);
+            return ensureSlot(c, config, version, activeSlotWait);
         } catch (SQLException e) {
             throw new PgWalException("Checking the replication setup of " + config.jdbcUrl()
                     + " failed: " + e.getMessage(), e);
@@ -181,11 +198,11 @@ public final class ReplicationSetup {
         }
     }
 
-    private static SlotInfo ensureSlot(Connection c, PgWalConnectionConfig config, int version)
-            throws SQLException {
+    private static SlotInfo ensureSlot(Connection c, PgWalConnectionConfig config, int version,
+            Duration activeSlotWait) throws SQLException {
         String slot = config.slotName();
         boolean created = false;
-        long deadline = System.currentTimeMillis() + ACTIVE_SLOT_WAIT_MILLIS;
+        long deadline = System.currentTimeMillis() + activeSlotWait.toMillis();
         while (true) {
             try (PreparedStatement ps = c.prepareStatement("SELECT plugin, slot_type, database, active,"
                     + " active_pid, confirmed_flush_lsn::text, restart_lsn::text"

@@ -5,16 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgwal.PgWalException;
 import io.pgwal.testing.TestPostgres;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every setup problem is reported with the option or server setting that fixes it. */
+/**
+ * Every setup problem is reported with the option or server setting that fixes it (never with the
+ * password), and the publication and slot are created when asked to.
+ */
 class ReplicationSetupITCase {
 
     private static final String SECRET = "pw-Secret-42";
@@ -29,7 +36,9 @@ class ReplicationSetupITCase {
                 "CREATE PUBLICATION orders_pub FOR TABLE orders",
                 "CREATE ROLE pwuser LOGIN REPLICATION PASSWORD '" + SECRET + "'",
                 "CREATE ROLE norepl LOGIN");
-        pg.prependHba("host all pwuser 127.0.0.1/32 scram-sha-256", "host all pwuser ::1/128 scram-sha-256");
+        pg.prependHba("host all pwuser 127.0.0.1/32 scram-sha-256", "host all pwuser ::1/128 scram-sha-256",
+                "host replication pwuser 127.0.0.1/32 scram-sha-256",
+                "host replication pwuser ::1/128 scram-sha-256");
     }
 
     @AfterAll
@@ -49,31 +58,54 @@ class ReplicationSetupITCase {
             assertThatThrownBy(() -> ReplicationSetup.prepare(config().port(replica.port()).build()))
                     .isInstanceOf(PgWalException.class)
                     .hasMessageContaining("wal_level is 'replica'")
-                    .hasMessageContaining("wal_level = logical");
+                    .hasMessageContaining("set wal_level = logical in postgresql.conf")
+                    .hasMessageContaining("restart PostgreSQL");
         }
     }
 
     @Test
-    void connectionProblemsNameTheOption() {
-        assertThatThrownBy(() -> ReplicationSetup.prepare(config().username("pwuser").password("wrong-" + SECRET).build()))
-                .hasMessageContaining("'username' and 'password'").hasMessageNotContaining(SECRET);
+    void connectionProblemsNameTheOption() throws Exception {
+        String wrong = "wrong-" + SECRET;
+        for (boolean replication : new boolean[] {false, true}) {
+            PgWalConnectionConfig bad = config().username("pwuser").password(wrong).build();
+            assertThatThrownBy(() -> ReplicationSetup.connect(bad, replication))
+                    .isInstanceOf(PgWalException.class)
+                    .hasMessageContaining("'username' and 'password'")
+                    .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(wrong).doesNotContain(SECRET));
+        }
+        assertThatThrownBy(() -> ReplicationSetup.prepare(config().username("pwuser").password(wrong).build()))
+                .hasMessageContaining("'username' and 'password'")
+                .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(wrong));
+        // The right password works, for plain and replication connections alike.
+        PgWalConnectionConfig good = config().username("pwuser").password(SECRET).slotName("pw_slot").build();
+        ReplicationSetup.prepare(good);
+        ReplicationSetup.connect(good, true).close();
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().database("nodb").build()))
-                .hasMessageContaining("database-name");
-        assertThatThrownBy(() -> ReplicationSetup.prepare(config().port(1).build()))
+                .hasMessageContaining("database 'nodb' does not exist").hasMessageContaining("'database-name'");
+        assertThatThrownBy(() -> ReplicationSetup.prepare(config().port(closedPort()).build()))
                 .hasMessageContaining("'hostname' and 'port'");
+        assertThatThrownBy(() -> ReplicationSetup.prepare(config().hostname("no-such-host.invalid").build()))
+                .hasMessageContaining("no-such-host.invalid").hasMessageContaining("'hostname' and 'port'");
+    }
+
+    @Test
+    void userNeedsTheReplicationAttribute() {
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().username("norepl").build()))
-                .hasMessageContaining("REPLICATION").hasMessageContaining("ALTER ROLE \"norepl\"");
+                .isInstanceOf(PgWalException.class)
+                .hasMessageContaining("REPLICATION").hasMessageContaining("ALTER ROLE \"norepl\" WITH REPLICATION");
     }
 
     @Test
     void publicationAndTables() throws Exception {
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().publicationName("missing").build()))
-                .hasMessageContaining("'missing'").hasMessageContaining("publication.create")
+                .hasMessageContaining("'missing'").hasMessageContaining("'publication.name'")
+                .hasMessageContaining("'publication.create'")
                 .hasMessageContaining("CREATE PUBLICATION \"missing\" FOR ALL TABLES");
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().tables(List.of("nope")).build()))
                 .hasMessageContaining("public.nope").hasMessageContaining("table-name");
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().tables(List.of("other")).build()))
-                .hasMessageContaining("does not include").hasMessageContaining("ADD TABLE \"public\".\"other\"");
+                .hasMessageContaining("does not include [public.other]")
+                .hasMessageContaining("ADD TABLE \"public\".\"other\"");
         ReplicationSetup.prepare(config().slotName("setup_pub_slot").publicationName("Items Pub")
                 .tables(List.of("\"Order Items\"", "orders")).createPublication(true).build());
         assertThat(queryString("SELECT string_agg(tablename, ',' ORDER BY tablename)"
@@ -83,7 +115,9 @@ class ReplicationSetupITCase {
     @Test
     void slotIsCheckedOrCreated() throws Exception {
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().slotName("absent").createSlot(false).build()))
-                .hasMessageContaining("'absent'").hasMessageContaining("slot.create");
+                .hasMessageContaining("'absent'").hasMessageContaining("'slot.name'")
+                .hasMessageContaining("'slot.create'");
+        assertThat(queryString("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'absent'")).isEqualTo("0");
         SlotInfo created = ReplicationSetup.prepare(config().slotName("created_slot").build());
         assertThat(created.created()).isTrue();
         assertThat(queryString("SELECT plugin FROM pg_replication_slots WHERE slot_name = 'created_slot'"))
@@ -94,6 +128,34 @@ class ReplicationSetupITCase {
         pg.execute("SELECT pg_create_logical_replication_slot('other_plugin', 'test_decoding')");
         assertThatThrownBy(() -> ReplicationSetup.prepare(config().slotName("other_plugin").build()))
                 .hasMessageContaining("test_decoding");
+    }
+
+    @Test
+    void slotActiveElsewhereNamesThePid() throws Exception {
+        PgWalConnectionConfig cfg = config().slotName("busy_slot").build();
+        try (ReplicationSession session = ReplicationSession.open(cfg, null)) {
+            session.readPending();
+            String pid = queryString("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'busy_slot'");
+            assertThat(pid).isNotNull();
+            assertThatThrownBy(() -> ReplicationSetup.prepare(cfg, Duration.ZERO))
+                    .isInstanceOf(PgWalException.class)
+                    .hasMessageContaining("'busy_slot'").hasMessageContaining("pid " + pid)
+                    .hasMessageContaining("'slot.name'");
+        }
+        // Released on close: the same slot can be prepared again (waiting for the walsender to exit).
+        assertThat(ReplicationSetup.prepare(cfg).slotName()).isEqualTo("busy_slot");
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
     }
 
     private static String queryString(String sql) throws Exception {
