@@ -2,20 +2,13 @@ package io.pgwal.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgwal.testing.CollectingSink;
-import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
+import io.pgwal.testing.ThrottledIdJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,21 +59,10 @@ class PgWalReconnectITCase {
                 .statusInterval(Duration.ofMillis(100))
                 .stopAtLsn(pg.currentInsertLsn())
                 .build();
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal")
-                .map(new Ids())
-                .sinkTo(CollectingSink.named("reconnect"));
-        JobClient job = env.executeAsync("pgwal reconnect");
+        JobClient job = ThrottledIdJob.start(source, "reconnect");
 
-        List<String> out = CollectingSink.output("reconnect");
+        List<String> out = ThrottledIdJob.awaitOutput("reconnect", 1_000);
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (out.size() < 1_000) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(10);
-        }
         String killed = pg.queryString("SELECT pg_terminate_backend(active_pid)::text"
                 + " FROM pg_replication_slots WHERE slot_name = 'r_slot'");
         assertThat(killed).isEqualTo("true");
@@ -109,16 +91,4 @@ class PgWalReconnectITCase {
                 + " WHERE slot_name = 'r_slot'")).isEqualTo(initial);
     }
 
-    /** The row id, slowly enough that the kill lands inside the big transaction. */
-    private static final class Ids implements MapFunction<GenericRecord, String> {
-        private long n;
-
-        @Override
-        public String map(GenericRecord r) throws Exception {
-            if (++n % 10 == 0) {
-                Thread.sleep(1);
-            }
-            return String.valueOf(Envelopes.value(r, "after", "id"));
-        }
-    }
 }

@@ -2,20 +2,13 @@ package io.pgwal.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgwal.testing.CollectingSink;
-import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
+import io.pgwal.testing.ThrottledIdJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,21 +54,9 @@ class PgWalServerRestartITCase {
                 .reconnect(10, Duration.ofMillis(200))
                 .stopAtLsn(pg.currentInsertLsn())
                 .build();
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal")
-                .map(new Ids())
-                .sinkTo(CollectingSink.named("restart"));
-        JobClient job = env.executeAsync("pgwal server restart");
+        JobClient job = ThrottledIdJob.start(source, "restart");
 
-        List<String> out = CollectingSink.output("restart");
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (out.size() < 1_000) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        List<String> out = ThrottledIdJob.awaitOutput("restart", 1_000);
         pg.crashAndRestart();
         int seenAtRestart = out.size();
         job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
@@ -88,16 +69,4 @@ class PgWalServerRestartITCase {
         assertThat(out).hasSize(ROWS).isEqualTo(expected);
     }
 
-    /** The row id, slowly enough that the restart lands inside the big transaction. */
-    private static final class Ids implements MapFunction<GenericRecord, String> {
-        private long n;
-
-        @Override
-        public String map(GenericRecord r) throws Exception {
-            if (++n % 10 == 0) {
-                Thread.sleep(1);
-            }
-            return String.valueOf(Envelopes.value(r, "after", "id"));
-        }
-    }
 }
