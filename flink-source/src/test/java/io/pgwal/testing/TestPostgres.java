@@ -270,13 +270,26 @@ public final class TestPostgres implements AutoCloseable {
      * directory and port.
      */
     public void crashAndRestart() {
+        signalAndRestart("QUIT");
+    }
+
+    /**
+     * Stops an embedded server cleanly (fast shutdown, SIGINT to the postmaster: sessions end,
+     * walsenders first send what is left, a shutdown checkpoint is written) and starts it again on
+     * the same data directory and port.
+     */
+    public void restart() {
+        signalAndRestart("INT");
+    }
+
+    private void signalAndRestart(String signal) {
         if (embedded == null) {
             throw new IllegalStateException("not an embedded server");
         }
         try {
             long pid = Long.parseLong(Files.readAllLines(embeddedDataDir.resolve("postmaster.pid")).get(0).trim());
-            new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).inheritIO().start().waitFor();
-            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(2, java.util.concurrent.TimeUnit.MINUTES).join());
             try {
                 embedded.close();
             } catch (IOException | RuntimeException alreadyStopped) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgwal.testing.TestPostgres;
 import java.io.File;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,11 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
-import org.apache.avro.file.DataFileReader;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +33,6 @@ class TaskManagerKillIT {
 
     private static final String REST_PORT = "18181";
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final int ROWS = 200_000;
 
     private static TestPostgres pg;
 
@@ -57,11 +55,16 @@ class TaskManagerKillIT {
     }
 
     @Test
-    void killedTaskManagerLosesAndRepeatsNothing(@TempDir Path out) throws Exception {
+    void killedTaskManagersLoseAndRepeatNothing(@TempDir Path out) throws Exception {
+        long seed = Long.getLong("pgwal.chaos.seed", System.nanoTime());
+        int kills = Integer.getInteger("pgwal.chaos.tm-kills", 1);
+        int rows = Integer.getInteger("pgwal.chaos.tm-rows", 200_000);
+        System.out.println("TaskManagerKillIT seed=" + seed + " kills=" + kills + " rows=" + rows);
+        Random random = new Random(seed);
         for (int tx = 0; tx < 20; tx++) {
-            int from = tx * (ROWS / 20) + 1;
+            int from = tx * (rows / 20) + 1;
             pg.execute("INSERT INTO k SELECT i, md5(i::text) FROM generate_series(" + from + ", "
-                    + (from + ROWS / 20 - 1) + ") i");
+                    + (from + rows / 20 - 1) + ") i");
         }
         pg.execute("UPDATE k SET v = 'updated' WHERE id % 1000 = 0");
         File jar;
@@ -75,35 +78,51 @@ class TaskManagerKillIT {
                 "--username", pg.user(), "--database-name", pg.database(),
                 "--slot.name", "k_slot", "--publication.name", "k_pub");
 
-        // Kill once a checkpoint has committed files, i.e. mid-stream with state to restore.
-        await(() -> committedFiles(out).size() > 0, "no committed file");
-        assertThat(jobState()).isEqualTo("RUNNING");
-        cluster("kill-taskmanager");
-        cluster("add-taskmanager");
+        // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
+        // to restore, after a seeded extra delay.
+        int killed = 0;
+        while (killed < kills) {
+            int filesBefore = CommittedAvroFiles.list(out).size();
+            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
+                    "no new committed file");
+            Thread.sleep(random.nextInt(1_500));
+            if (!"RUNNING".equals(jobState())) {
+                break; // the bounded job is done: fewer kills than asked, reported as such
+            }
+            cluster("kill-taskmanager");
+            cluster("add-taskmanager");
+            killed++;
+            System.out.println("TaskManager kill " + killed + "/" + kills);
+        }
         await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
         assertThat(jobState()).isEqualTo("FINISHED");
 
-        List<String> ids = new ArrayList<>();
-        for (Path f : committedFiles(out)) {
-            try (DataFileReader<GenericRecord> r = new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
-                for (GenericRecord rec : r) {
-                    GenericRecord after = (GenericRecord) rec.get("after");
-                    ids.add(rec.get("op") + " " + after.get("id"));
-                }
+        List<String> expected = new ArrayList<>();
+        for (int id = 1; id <= rows; id++) {
+            expected.add("INSERT " + id);
+        }
+        for (int id = 1000; id <= rows; id += 1000) {
+            expected.add("UPDATE " + id);
+        }
+        Map<String, Integer> copies = new HashMap<>();
+        for (List<GenericRecord> file : CommittedAvroFiles.read(out)) {
+            for (GenericRecord rec : file) {
+                copies.merge(rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"), 1, Integer::sum);
             }
         }
-        assertThat(ids).hasSize(ROWS + ROWS / 1000).doesNotHaveDuplicates();
-        assertThat(ids).filteredOn(s -> s.startsWith("UPDATE")).hasSize(ROWS / 1000);
+        long lost = expected.stream().filter(e -> !copies.containsKey(e)).count();
+        long duplicated = copies.values().stream().mapToLong(n -> n - 1).sum();
+        long unexpected = copies.keySet().stream().filter(k -> !expected.contains(k)).count();
+        System.out.printf("%nTaskManager kill run, seed %d%n"
+                + "| TaskManager SIGKILL on a standalone cluster | %d | %d | %d | %d | %d |%n",
+                seed, killed, expected.size(), copies.values().stream().mapToLong(n -> n).sum(),
+                lost, duplicated);
+        assertThat(killed).as("kills, seed " + seed).isPositive();
+        assertThat(lost).as("lost, seed " + seed).isZero();
+        assertThat(duplicated).as("duplicated, seed " + seed).isZero();
+        assertThat(unexpected).as("unexpected, seed " + seed).isZero();
         assertThat(Files.readString(ROOT.resolve("local-cluster/target/log/jm.log")))
                 .as("the job really failed over").contains("RESTARTING");
-    }
-
-    private static List<Path> committedFiles(Path out) throws IOException {
-        try (Stream<Path> files = Files.walk(out)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.naturalOrder()).toList();
-        }
     }
 
     private static String jobState() throws Exception {

@@ -1,0 +1,95 @@
+package io.pgwal.jobs;
+
+import io.pgwal.testing.TcpProxy;
+import io.pgwal.testing.TestPostgres;
+import java.time.Duration;
+import java.util.Random;
+
+/** The faults of {@link ExactlyOnceChaosITCase}, each injected at a seeded moment. */
+enum ChaosFault {
+
+    /** The job fails from an exception at a seeded record (inside or between transactions). */
+    JOB_FAILOVER_AT_RECORD("job failover: exception at a record", true) {
+        @Override
+        void inject(Context c) {
+            FailureInjector.failAtRecord(FailureInjector.seen() + 1 + c.random().nextInt(5_000));
+        }
+    },
+    /** The job fails from an exception while taking a checkpoint. */
+    JOB_FAILOVER_IN_CHECKPOINT("job failover: exception during a checkpoint", true) {
+        @Override
+        void inject(Context c) {
+            FailureInjector.failNextCheckpoint();
+        }
+    },
+    /** The walsender serving the slot is terminated (pg_terminate_backend). */
+    WALSENDER_TERMINATED("walsender terminated", false) {
+        @Override
+        void inject(Context c) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!"true".equals(c.pg().queryString("SELECT coalesce(pg_terminate_backend(active_pid), false)::text"
+                    + " FROM pg_replication_slots WHERE slot_name = '" + c.slot() + "'"))) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("the slot never had an active walsender to terminate");
+                }
+                Thread.sleep(20);
+            }
+        }
+    },
+    /** Every connection through the proxy is reset (TCP RST to both ends). */
+    NETWORK_RESET("network: connections reset", false) {
+        @Override
+        void inject(Context c) {
+            c.proxy().resetAll();
+        }
+    },
+    /** The network holds all traffic for 0.5 to 3 s, then the held connections are reset. */
+    NETWORK_PARTITION("network: partition 0.5-3 s, then reset", false) {
+        @Override
+        void inject(Context c) throws InterruptedException {
+            c.proxy().stall(true);
+            try {
+                Thread.sleep(500 + c.random().nextInt(2_500));
+                c.proxy().resetAll();
+            } finally {
+                c.proxy().stall(false);
+            }
+        }
+    },
+    /** PostgreSQL crashes (immediate shutdown) and restarts with crash recovery. */
+    POSTGRES_CRASH("PostgreSQL crash + restart", false) {
+        @Override
+        void inject(Context c) {
+            c.pg().crashAndRestart();
+        }
+    },
+    /** PostgreSQL stops cleanly (fast shutdown) and starts again on the same data directory. */
+    POSTGRES_RESTART("PostgreSQL clean stop + start", false) {
+        @Override
+        void inject(Context c) {
+            c.pg().restart();
+        }
+    };
+
+    private final String label;
+    private final boolean failsTheJob;
+
+    ChaosFault(String label, boolean failsTheJob) {
+        this.label = label;
+        this.failsTheJob = failsTheJob;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** Whether this fault is a job failure thrown by {@link FailureInjector}. */
+    boolean failsTheJob() {
+        return failsTheJob;
+    }
+
+    abstract void inject(Context c) throws Exception;
+
+    /** What a fault acts on. */
+    record Context(TestPostgres pg, TcpProxy proxy, Random random, String slot) {}
+}
