@@ -1,6 +1,7 @@
 package io.pgwal.bench;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,7 +11,9 @@ import java.util.Map;
 /**
  * The end-to-end drain benchmark: writes one backlog and drains it several ways, each from its
  * own slot created before the backlog, so every run reads the identical WAL. Flags: --rows N,
- * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro.
+ * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,
+ * --checkpoint-interval 3s. Prints each run, then a summary with ratios to the raw drain and to
+ * pg_recvlogical measured in the same run.
  */
 public final class BenchmarkMain {
 
@@ -18,19 +21,38 @@ public final class BenchmarkMain {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "1000000",
-                "tx-size", "1000", "mode", "insert", "repeat", "3", "ways", "raw,recvlogical,decode,avro"));
+                "tx-size", "1000", "mode", "insert", "repeat", "3",
+                "ways", "raw,recvlogical,decode,avro,flink", "checkpoint-interval", "3s"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         run(Long.parseLong(opt.get("rows")), Integer.parseInt(opt.get("tx-size")),
                 opt.get("mode"), Integer.parseInt(opt.get("repeat")),
-                Arrays.asList(opt.get("ways").split(",")));
+                Arrays.asList(opt.get("ways").split(",")),
+                Duration.parse("PT" + opt.get("checkpoint-interval").toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    /** One way's runs. */
+    record WayResult(String way, List<Long> changes, double[] seconds, double[] walsenderCpu,
+            long peakHeapBytes, String note) {
+        double median() {
+            double[] s = seconds.clone();
+            Arrays.sort(s);
+            return s[s.length / 2];
+        }
+
+        double medianCpu() {
+            double[] s = walsenderCpu.clone();
+            Arrays.sort(s);
+            return s[s.length / 2];
+        }
     }
 
     /** Runs the benchmark; returns way -> changes seen in each run (for the smoke test). */
     public static Map<String, List<Long>> run(long rows, int txSize, String mode, int repeat,
-            List<String> ways) throws Exception {
+            List<String> ways, Duration checkpointInterval) throws Exception {
         Map<String, List<Long>> seen = new LinkedHashMap<>();
+        List<WayResult> results = new ArrayList<>();
         try (BenchPostgres pg = BenchPostgres.start(); Connection c = pg.connect()) {
             Backlog.createSchema(c);
             List<String> slots = new ArrayList<>();
@@ -48,59 +70,93 @@ public final class BenchmarkMain {
             long walBytes = endLsn - startLsn;
             System.out.printf("backlog: %d changes (%s, tx %d), %.1f MB WAL, written in %.1f s%n",
                     written, mode, txSize, walBytes / 1e6, writeSec);
-            for (String w : ways) {
-                if (w.trim().equals("recvlogical")) {
-                    recvLogical(pg.port(), endLsn, written, walBytes, repeat);
+            for (String way : ways) {
+                String w = way.trim();
+                WayResult result = runWay(pg, c, w, repeat, written, endLsn, checkpointInterval);
+                if (result == null) {
                     continue;
                 }
-                Drain.Work work = Drain.Work.valueOf(w.trim().toUpperCase());
-                List<Long> counts = new ArrayList<>();
-                double[] secs = new double[repeat];
-                long peakHeap = 0;
-                for (int r = 0; r < repeat; r++) {
-                    Measure.resetHeapPeak();
-                    long s = System.nanoTime();
-                    long n = Drain.run(work, pg.port(), slot(w, r), written, c, 600_000);
-                    secs[r] = (System.nanoTime() - s) / 1e9;
-                    peakHeap = Math.max(peakHeap, Measure.peakHeapBytes());
-                    if (n != written) {
-                        throw new IllegalStateException(w + " saw " + n + " of " + written);
-                    }
-                    counts.add(n);
-                }
-                seen.put(w, counts);
-                Arrays.sort(secs);
-                double med = secs[repeat / 2];
-                System.out.printf("%-8s rows/s median %.0f (min %.0f, max %.0f), WAL MB/s %.1f,"
-                        + " peak heap %d MB, process VmHWM so far %d MB%n", w, written / med,
-                        written / secs[repeat - 1], written / secs[0], walBytes / 1e6 / med,
-                        peakHeap >> 20, Measure.peakRssBytes("self") >> 20);
+                results.add(result);
+                seen.put(w, result.changes());
             }
+            printSummary(results, written, walBytes);
         }
         return seen;
     }
 
-    /** The pg_recvlogical baseline; its change count is not seen (output discarded). */
-    private static void recvLogical(int port, long endLsn, long written, long walBytes,
-            int repeat) throws Exception {
-        String exe = RecvLogical.find();
-        if (exe == null) {
-            System.out.println("recvlogical skipped: pg_recvlogical not on the PATH");
-            return;
+    private static WayResult runWay(BenchPostgres pg, Connection c, String w, int repeat,
+            long written, long endLsn, Duration checkpointInterval) throws Exception {
+        String exe = null;
+        if (w.equals("recvlogical")) {
+            exe = RecvLogical.find();
+            if (exe == null) {
+                System.out.println("recvlogical skipped: pg_recvlogical not on the PATH");
+                return null;
+            }
         }
+        List<Long> counts = new ArrayList<>();
         double[] secs = new double[repeat];
-        long peakRss = 0;
+        double[] cpu = new double[repeat];
+        long peak = 0;
+        String note = "";
         for (int r = 0; r < repeat; r++) {
-            long s = System.nanoTime();
-            peakRss = Math.max(peakRss, RecvLogical.run(exe, port, slot("recvlogical", r), endLsn));
-            secs[r] = (System.nanoTime() - s) / 1e9;
+            Measure.resetHeapPeak();
+            String slot = slot(w, r);
+            long n;
+            try (WalsenderCpu walsender = new WalsenderCpu(pg, slot)) {
+                long s = System.nanoTime();
+                switch (w) {
+                    case "recvlogical" -> {
+                        // It cannot count changes; --endpos and its exit code prove it got there.
+                        peak = Math.max(peak, RecvLogical.run(exe, pg.port(), slot, endLsn));
+                        n = written;
+                        note = "peak RSS of pg_recvlogical";
+                    }
+                    case "flink" -> {
+                        FlinkDrain.Result f = FlinkDrain.run(pg.port(), slot, written, endLsn, checkpointInterval);
+                        n = f.changes();
+                        note = String.format("local cluster start-up excluded (wall incl. start-up %.1f s)",
+                                f.wallSecondsWithClusterStart());
+                        s = System.nanoTime() - (long) (f.seconds() * 1e9);
+                    }
+                    default -> n = Drain.run(Drain.Work.valueOf(w.toUpperCase(java.util.Locale.ROOT)),
+                            pg.port(), slot, written, c, 600_000);
+                }
+                secs[r] = (System.nanoTime() - s) / 1e9;
+                cpu[r] = walsender.seconds();
+            }
+            if (!w.equals("recvlogical")) {
+                peak = Math.max(peak, Measure.peakHeapBytes());
+            }
+            System.out.printf("  %-11s run %d: %6.2f s, %8.0f rows/s, walsender CPU %.2f s %s%n",
+                    w, r + 1, secs[r], written / secs[r], cpu[r], note);
+            if (n != written) {
+                throw new IllegalStateException(w + " saw " + n + " of " + written + " changes");
+            }
+            counts.add(n);
         }
-        Arrays.sort(secs);
-        double med = secs[repeat / 2];
-        System.out.printf("%-8s rows/s median %.0f (min %.0f, max %.0f), WAL MB/s %.1f,"
-                + " pg_recvlogical VmHWM %d MB (reached end LSN; changes not counted)%n",
-                "recvlog", written / med, written / secs[repeat - 1], written / secs[0],
-                walBytes / 1e6 / med, peakRss >> 20);
+        return new WayResult(w, counts, secs, cpu, peak, note);
+    }
+
+    private static void printSummary(List<WayResult> results, long written, long walBytes) {
+        double raw = results.stream().filter(r -> r.way().equals("raw")).mapToDouble(WayResult::median)
+                .findFirst().orElse(Double.NaN);
+        double recv = results.stream().filter(r -> r.way().equals("recvlogical"))
+                .mapToDouble(WayResult::median).findFirst().orElse(Double.NaN);
+        System.out.println();
+        System.out.println("| way | rows/s (median) | min - max | WAL MB/s | x raw | x pg_recvlogical"
+                + " | walsender CPU s (median) | peak memory MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (WayResult r : results) {
+            double[] s = r.seconds().clone();
+            Arrays.sort(s);
+            System.out.printf("| %s | %.0f | %.0f - %.0f | %.1f | %.2f | %.2f | %.2f | %d |%n",
+                    r.way(), written / r.median(), written / s[s.length - 1], written / s[0],
+                    walBytes / 1e6 / r.median(), raw / r.median(), recv / r.median(),
+                    r.medianCpu(), r.peakHeapBytes() >> 20);
+        }
+        System.out.println("(peak memory: heap pools' peak for Java ways, VmHWM for pg_recvlogical;"
+                + " x = time of the raw drain or pg_recvlogical / time of the way, medians)");
     }
 
     private static String slot(String way, int run) {

@@ -20,6 +20,9 @@ final class Drain {
 
     enum Work { RAW, DECODE, AVRO }
 
+    /** Experimental: how long to sleep when the stream has nothing buffered. */
+    static final long IDLE_PARK_NANOS = Long.getLong("bench.idleParkMicros", 0) * 1000;
+
     private Drain() {}
 
     /** Returns the number of Insert/Update/Delete messages seen. */
@@ -50,7 +53,11 @@ final class Drain {
                         throw new IllegalStateException(work + " timed out after " + changes
                                 + " of " + expected + " changes");
                     }
-                    Thread.onSpinWait();
+                    if (IDLE_PARK_NANOS > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    } else {
+                        Thread.onSpinWait();
+                    }
                     continue;
                 }
                 if (work == Work.RAW) {

@@ -28,11 +28,17 @@ final class RecvLogical {
     static long run(String exe, int port, String slot, long endLsn) throws Exception {
         String lsn = Long.toHexString(endLsn >>> 32).toUpperCase() + "/"
                 + Long.toHexString(endLsn & 0xFFFFFFFFL).toUpperCase();
-        Process p = new ProcessBuilder(List.of(exe,
+        List<String> cmd = new java.util.ArrayList<>(List.of(exe,
                 "-d", "host=localhost port=" + port + " user=postgres dbname=postgres",
                 "--slot", slot, "--start", "--endpos", lsn, "--no-loop",
                 "-o", "proto_version=1", "-o", "publication_names=" + Backlog.PUBLICATION,
-                "-f", "/dev/null"))
+                "-f", "/dev/null"));
+        for (String o : System.getProperty("bench.recvlogicalOptions", "").split(",")) {
+            if (!o.isBlank()) {
+                cmd.addAll(List.of("-o", o));
+            }
+        }
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         long peak = -1;
