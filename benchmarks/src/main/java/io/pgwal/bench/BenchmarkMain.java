@@ -34,7 +34,7 @@ public final class BenchmarkMain {
 
     /** One way's runs. */
     record WayResult(String way, List<Long> changes, double[] seconds, double[] walsenderCpu,
-            long peakHeapBytes, String note) {
+            double[] clientCpu, long peakHeapBytes, String note) {
         double median() {
             double[] s = seconds.clone();
             Arrays.sort(s);
@@ -42,7 +42,15 @@ public final class BenchmarkMain {
         }
 
         double medianCpu() {
-            double[] s = walsenderCpu.clone();
+            return medianOf(walsenderCpu);
+        }
+
+        double medianClientCpu() {
+            return medianOf(clientCpu);
+        }
+
+        private static double medianOf(double[] values) {
+            double[] s = values.clone();
             Arrays.sort(s);
             return s[s.length / 2];
         }
@@ -97,12 +105,14 @@ public final class BenchmarkMain {
         List<Long> counts = new ArrayList<>();
         double[] secs = new double[repeat];
         double[] cpu = new double[repeat];
+        double[] clientCpu = new double[repeat];
         long peak = 0;
         String note = "";
         for (int r = 0; r < repeat; r++) {
             Measure.resetHeapPeak();
             String slot = slot(w, r);
             long n;
+            long cpuBefore = processCpuNanos();
             try (WalsenderCpu walsender = new WalsenderCpu(pg, slot)) {
                 long s = System.nanoTime();
                 switch (w) {
@@ -125,17 +135,18 @@ public final class BenchmarkMain {
                 secs[r] = (System.nanoTime() - s) / 1e9;
                 cpu[r] = walsender.seconds();
             }
+            clientCpu[r] = w.equals("recvlogical") ? Double.NaN : (processCpuNanos() - cpuBefore) / 1e9;
             if (!w.equals("recvlogical")) {
                 peak = Math.max(peak, Measure.peakHeapBytes());
             }
-            System.out.printf("  %-11s run %d: %6.2f s, %8.0f rows/s, walsender CPU %.2f s %s%n",
-                    w, r + 1, secs[r], written / secs[r], cpu[r], note);
+            System.out.printf("  %-11s run %d: %6.2f s, %8.0f rows/s, walsender CPU %.2f s, client JVM CPU %.2f s %s%n",
+                    w, r + 1, secs[r], written / secs[r], cpu[r], clientCpu[r], note);
             if (n != written) {
                 throw new IllegalStateException(w + " saw " + n + " of " + written + " changes");
             }
             counts.add(n);
         }
-        return new WayResult(w, counts, secs, cpu, peak, note);
+        return new WayResult(w, counts, secs, cpu, clientCpu, peak, note);
     }
 
     private static void printSummary(List<WayResult> results, long written, long walBytes) {
@@ -145,18 +156,26 @@ public final class BenchmarkMain {
                 .mapToDouble(WayResult::median).findFirst().orElse(Double.NaN);
         System.out.println();
         System.out.println("| way | rows/s (median) | min - max | WAL MB/s | x raw | x pg_recvlogical"
-                + " | walsender CPU s (median) | peak memory MB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+                + " | walsender CPU s | client JVM CPU s | peak memory MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (WayResult r : results) {
             double[] s = r.seconds().clone();
             Arrays.sort(s);
-            System.out.printf("| %s | %.0f | %.0f - %.0f | %.1f | %.2f | %.2f | %.2f | %d |%n",
+            System.out.printf("| %s | %.0f | %.0f - %.0f | %.1f | %.2f | %.2f | %.2f | %s | %d |%n",
                     r.way(), written / r.median(), written / s[s.length - 1], written / s[0],
                     walBytes / 1e6 / r.median(), raw / r.median(), recv / r.median(),
-                    r.medianCpu(), r.peakHeapBytes() >> 20);
+                    r.medianCpu(), Double.isNaN(r.medianClientCpu()) ? "n/a"
+                            : String.format("%.2f", r.medianClientCpu()), r.peakHeapBytes() >> 20);
         }
-        System.out.println("(peak memory: heap pools' peak for Java ways, VmHWM for pg_recvlogical;"
-                + " x = time of the raw drain or pg_recvlogical / time of the way, medians)");
+        System.out.println("(medians over the runs; x = time of the raw drain or of pg_recvlogical / time"
+                + " of the way; CPU = user + system seconds during the drain, the client's being the whole"
+                + " benchmark JVM incl. GC and JIT; peak memory: heap pools' peak for Java ways, VmHWM for"
+                + " pg_recvlogical)");
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String slot(String way, int run) {

@@ -34,6 +34,8 @@ final class Drain {
                 .slotName(slot).publicationName(Backlog.PUBLICATION)
                 .tables(List.of("public.orders"))
                 .createSlot(false).createPublication(false)
+                .jdbcProperties(System.getProperty("bench.rcvbuf") == null ? java.util.Map.of()
+                        : java.util.Map.of("receiveBufferSize", System.getProperty("bench.rcvbuf")))
                 .build();
         PgOutputDecoder decoder = new PgOutputDecoder(1);
         AvroChangeConverter avro = work == Work.AVRO
