@@ -20,8 +20,12 @@ final class Drain {
 
     enum Work { RAW, DECODE, AVRO }
 
-    /** Experimental: how long to sleep when the stream has nothing buffered. */
-    static final long IDLE_PARK_NANOS = Long.getLong("bench.idleParkMicros", 0) * 1000;
+    /**
+     * How long to wait when the stream has nothing buffered: by default 1 ms, what the pgwal source
+     * waits (PgWalSplitReader.BULK_READ_WAIT_NANOS), so the drains read the way the source does;
+     * {@code -Dbench.idleParkMicros=0} re-polls at once (pgjdbc's read then blocks up to 1 ms).
+     */
+    static final long IDLE_PARK_NANOS = Long.getLong("bench.idleParkMicros", 1000) * 1000;
 
     private Drain() {}
 

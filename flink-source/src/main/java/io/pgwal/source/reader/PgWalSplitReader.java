@@ -45,6 +45,16 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     /** How long an idle fetch polls before returning, so wake-ups and shutdown stay prompt. */
     private static final long IDLE_FETCH_NANOS = Duration.ofMillis(100).toNanos();
 
+    /**
+     * How long to wait after the stream ran dry before reading again. pgjdbc's non-blocking read
+     * costs several system calls when nothing is buffered (FIONREAD, a 1 ms timed read, two
+     * setsockopt) and the server's next send then wakes this thread: a reader that is faster than
+     * the walsender pays that per message. Waiting a moment lets messages pile up in the socket,
+     * and pgjdbc then parses them from its buffer without system calls. Adds at most this much
+     * latency when a stream becomes busy again.
+     */
+    static final long BULK_READ_WAIT_NANOS = Duration.ofMillis(1).toNanos();
+
     private final PgWalConnectionConfig config;
     private final PgWalAckHandle acks;
     private final PgWalPendingPosition pending;
@@ -61,6 +71,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private int failedAttempts;
     private boolean connectedBefore;
     private volatile boolean wokenUp;
+    private boolean ranDry;
 
     PgWalSplitReader(
             PgWalConnectionConfig config,
@@ -132,6 +143,10 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private boolean readBatch(BatchOutput out) throws SQLException {
         long idleDeadline = System.nanoTime() + IDLE_FETCH_NANOS;
         int records = 0;
+        if (ranDry) {
+            ranDry = false;
+            LockSupport.parkNanos(BULK_READ_WAIT_NANOS);
+        }
         while (!wokenUp && records < maxBatchSize) {
             sendPendingAck();
             ByteBuffer message = session.readPending();
@@ -141,10 +156,10 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
                     return true;
                 }
                 if (!out.records.isEmpty() || System.nanoTime() - idleDeadline > 0) {
+                    ranDry = true;
                     break;
                 }
-                // pgjdbc already waited up to 1 ms on the socket; a short park keeps idle CPU low.
-                LockSupport.parkNanos(200_000L);
+                LockSupport.parkNanos(BULK_READ_WAIT_NANOS);
                 continue;
             }
             int before = out.records.size();
