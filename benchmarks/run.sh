@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command of the drain benchmark: builds the project, then runs BenchmarkMain with the
 # given flags (--rows N --tx-size N --mode insert|mixed --repeat N
-# --ways raw,recvlogical,decode,avro,flink --checkpoint-interval 3s).
+# --ways raw,recvlogical,decode,avro,flink,flink-reuse --checkpoint-interval 3s).
 # Example: benchmarks/run.sh --rows 1000000 --repeat 3
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The end-to-end drain benchmark: writes one backlog and drains it several ways, each from its
  * own slot created before the backlog, so every run reads the identical WAL. Flags: --rows N,
- * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,
+ * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,flink-reuse,
  * --checkpoint-interval 3s. Prints each run, then a summary with ratios to the raw drain and to
  * pg_recvlogical measured in the same run.
  */
@@ -22,7 +22,7 @@ public final class BenchmarkMain {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "1000000",
                 "tx-size", "1000", "mode", "insert", "repeat", "3",
-                "ways", "raw,recvlogical,decode,avro,flink", "checkpoint-interval", "3s"));
+                "ways", "raw,recvlogical,decode,avro,flink,flink-reuse", "checkpoint-interval", "3s"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
@@ -122,8 +122,9 @@ public final class BenchmarkMain {
                         n = written;
                         note = "peak RSS of pg_recvlogical";
                     }
-                    case "flink" -> {
-                        FlinkDrain.Result f = FlinkDrain.run(pg.port(), slot, written, endLsn, checkpointInterval);
+                    case "flink", "flink-reuse" -> {
+                        FlinkDrain.Result f = FlinkDrain.run(pg.port(), slot, written, endLsn,
+                                checkpointInterval, w.equals("flink-reuse"));
                         n = f.changes();
                         note = String.format("local cluster start-up excluded (wall incl. start-up %.1f s)",
                                 f.wallSecondsWithClusterStart());

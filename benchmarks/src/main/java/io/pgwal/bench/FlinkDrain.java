@@ -31,8 +31,12 @@ final class FlinkDrain {
 
     private FlinkDrain() {}
 
+    /**
+     * @param objectReuse Flink's object reuse: off (the default) makes Flink deep-copy every record
+     *     between chained operators (TypeSerializer.copy), on passes the instance along
+     */
     static Result run(int port, String slot, long expectedChanges, long endLsn,
-            Duration checkpointInterval) throws Exception {
+            Duration checkpointInterval, boolean objectReuse) throws Exception {
         SEEN.set(0);
         TASK_START_NANOS.set(0);
         LAST_CHANGE_NANOS.set(0);
@@ -47,6 +51,9 @@ final class FlinkDrain {
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
         env.enableCheckpointing(checkpointInterval.toMillis());
+        if (objectReuse) {
+            env.getConfig().enableObjectReuse();
+        }
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").sinkTo(new CountingDiscard());
         long wallStart = System.nanoTime();
         env.execute("pgwal benchmark");
