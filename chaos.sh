@@ -7,7 +7,7 @@
 #
 #   ./chaos.sh [--faults 56] [--tm-kills 8] [--seed S]
 #
-# `mvn verify` runs the short version (one fault of each kind, one TaskManager kill).
+# `mvn verify` runs the short version (two faults of each kind, two TaskManager kills).
 set -euo pipefail
 cd "$(dirname "$0")"
 FAULTS=56

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * committed Avro files must hold exactly the committed history: nothing lost, nothing duplicated,
  * every file in commit order, and the whole in commit order (hence per-key order).
  *
- * <p>{@code -Dpgwal.chaos.faults=N} (default: one of each kind) and {@code -Dpgwal.chaos.seed=S}
+ * <p>{@code -Dpgwal.chaos.faults=N} (default: two of each kind) and {@code -Dpgwal.chaos.seed=S}
  * (default: random, printed). The seed fixes the workload's sizes and choices, the fault kinds,
  * their order and the waits between them; where a fault lands in the stream also depends on
  * timing, so a replay hits similar, not identical, points. {@code ./chaos.sh} runs the long
@@ -75,7 +75,7 @@ class ExactlyOnceChaosITCase {
     @Test
     void everyFaultKindLosesAndRepeatsNothing(@TempDir Path out) throws Exception {
         long seed = Long.getLong("pgwal.chaos.seed", System.nanoTime());
-        int faults = Integer.getInteger("pgwal.chaos.faults", ChaosFault.values().length);
+        int faults = Integer.getInteger("pgwal.chaos.faults", 2 * ChaosFault.values().length);
         int rate = Integer.getInteger("pgwal.chaos.rate", 4_000);
         System.out.println("ExactlyOnceChaosITCase seed=" + seed + " faults=" + faults);
         Random random = new Random(seed);
