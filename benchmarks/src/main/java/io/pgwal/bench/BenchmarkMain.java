@@ -180,6 +180,6 @@ public final class BenchmarkMain {
     }
 
     private static String slot(String way, int run) {
-        return "bench_" + way.trim().toLowerCase() + "_" + run;
+        return "bench_" + way.trim().toLowerCase().replace('-', '_') + "_" + run;
     }
 }

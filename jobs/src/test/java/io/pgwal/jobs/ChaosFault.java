@@ -2,6 +2,10 @@ package io.pgwal.jobs;
 
 import io.pgwal.testing.TcpProxy;
 import io.pgwal.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Random;
 
@@ -25,14 +29,24 @@ enum ChaosFault {
     /** The walsender serving the slot is terminated (pg_terminate_backend). */
     WALSENDER_TERMINATED("walsender terminated", false) {
         @Override
-        void inject(Context c) throws InterruptedException {
+        void inject(Context c) throws Exception {
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (!"true".equals(c.pg().queryString("SELECT coalesce(pg_terminate_backend(active_pid), false)::text"
-                    + " FROM pg_replication_slots WHERE slot_name = '" + c.slot() + "'"))) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AssertionError("the slot never had an active walsender to terminate");
+            try (Connection conn = c.pg().connect(); PreparedStatement ps = conn.prepareStatement(
+                    "SELECT coalesce(pg_terminate_backend(active_pid), false)"
+                            + " FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, c.slot());
+                while (!terminated(ps)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError("the slot never had an active walsender to terminate");
+                    }
+                    Thread.sleep(20);
                 }
-                Thread.sleep(20);
+            }
+        }
+
+        private boolean terminated(PreparedStatement ps) throws SQLException {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     },
