@@ -13,21 +13,21 @@ import java.util.Random;
 enum ChaosFault {
 
     /** The job fails from an exception at a seeded record (inside or between transactions). */
-    JOB_FAILOVER_AT_RECORD("job failover: exception at a record", true) {
+    JOB_FAILOVER_AT_RECORD("job failover: exception at a record", true, false) {
         @Override
         void inject(Context c) {
             FailureInjector.failAtRecord(FailureInjector.seen() + 1 + c.random().nextInt(5_000));
         }
     },
     /** The job fails from an exception while taking a checkpoint. */
-    JOB_FAILOVER_IN_CHECKPOINT("job failover: exception during a checkpoint", true) {
+    JOB_FAILOVER_IN_CHECKPOINT("job failover: exception during a checkpoint", true, false) {
         @Override
         void inject(Context c) {
             FailureInjector.failNextCheckpoint();
         }
     },
     /** The walsender serving the slot is terminated (pg_terminate_backend). */
-    WALSENDER_TERMINATED("walsender terminated", false) {
+    WALSENDER_TERMINATED("walsender terminated", false, true) {
         @Override
         void inject(Context c) throws Exception {
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
@@ -51,14 +51,14 @@ enum ChaosFault {
         }
     },
     /** Every connection through the proxy is reset (TCP RST to both ends). */
-    NETWORK_RESET("network: connections reset", false) {
+    NETWORK_RESET("network: connections reset", false, true) {
         @Override
         void inject(Context c) {
             c.proxy().resetAll();
         }
     },
     /** The network holds all traffic for 0.5 to 3 s, then the held connections are reset. */
-    NETWORK_PARTITION("network: partition 0.5-3 s, then reset", false) {
+    NETWORK_PARTITION("network: partition 0.5-3 s, then reset", false, true) {
         @Override
         void inject(Context c) throws InterruptedException {
             c.proxy().stall(true);
@@ -71,14 +71,14 @@ enum ChaosFault {
         }
     },
     /** PostgreSQL crashes (immediate shutdown) and restarts with crash recovery. */
-    POSTGRES_CRASH("PostgreSQL crash + restart", false) {
+    POSTGRES_CRASH("PostgreSQL crash + restart", false, true) {
         @Override
         void inject(Context c) {
             c.pg().crashAndRestart();
         }
     },
     /** PostgreSQL stops cleanly (fast shutdown) and starts again on the same data directory. */
-    POSTGRES_RESTART("PostgreSQL clean stop + start", false) {
+    POSTGRES_RESTART("PostgreSQL clean stop + start", false, true) {
         @Override
         void inject(Context c) {
             c.pg().restart();
@@ -87,10 +87,17 @@ enum ChaosFault {
 
     private final String label;
     private final boolean failsTheJob;
+    private final boolean hitsTheConnection;
 
-    ChaosFault(String label, boolean failsTheJob) {
+    ChaosFault(String label, boolean failsTheJob, boolean hitsTheConnection) {
         this.label = label;
         this.failsTheJob = failsTheJob;
+        this.hitsTheConnection = hitsTheConnection;
+    }
+
+    /** Whether this fault breaks the replication connection (the reader reconnects by itself). */
+    boolean hitsTheConnection() {
+        return hitsTheConnection;
     }
 
     String label() {

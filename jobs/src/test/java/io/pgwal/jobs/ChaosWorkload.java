@@ -39,6 +39,7 @@ final class ChaosWorkload implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stopping;
     private volatile Throwable failure;
+    private final Map<Integer, Integer> remainingAfterInsert = new java.util.concurrent.ConcurrentHashMap<>();
     private int nextId = 1;
     private long seq;
     private int txNumber;
@@ -51,6 +52,28 @@ final class ChaosWorkload implements AutoCloseable {
         this.changesPerSecond = changesPerSecond;
         this.thread = new Thread(this::run, "chaos-writer");
         thread.start();
+    }
+
+    /** Transactions at least this large are remembered for aiming faults inside them. */
+    static final int LARGE_TRANSACTION = 20_000;
+
+    private void noteLargeTransaction(List<String> changes) {
+        if (changes.size() >= LARGE_TRANSACTION) {
+            for (int i = 0; i < changes.size(); i++) {
+                String[] f = changes.get(i).split(" ");
+                if (f[0].equals("INSERT")) {
+                    remainingAfterInsert.put(Integer.parseInt(f[1]), changes.size() - 1 - i);
+                }
+            }
+        }
+    }
+
+    /**
+     * How many changes of its transaction follow the insert of row {@code id}, if that insert
+     * belongs to a transaction of {@link #LARGE_TRANSACTION} or more changes; else 0.
+     */
+    int remainingAfterInsert(int id) {
+        return remainingAfterInsert.getOrDefault(id, 0);
     }
 
     /** Changes committed from now on belong to fault segment {@code n}. */
@@ -129,6 +152,7 @@ final class ChaosWorkload implements AutoCloseable {
                         continue;
                     }
                 }
+                noteLargeTransaction(changes);
                 Map<String, Integer> tx = new LinkedHashMap<>();
                 changes.forEach(ch -> tx.put(ch, seg));
                 history.putAll(tx);

@@ -87,8 +87,16 @@ class ExactlyOnceChaosITCase {
         Map<String, Integer> history;
         try (ChaosWorkload workload = new ChaosWorkload(pg, random.nextLong(), rate)) {
             awaitProgress(job, 0, "first records");
+            int aimed = 0;
             for (int i = 0; i < plan.size(); i++) {
                 Thread.sleep(200 + random.nextInt(1_500));
+                // Half the connection faults aim inside a large transaction: while the records
+                // passing the job have 15,000+ changes of their transaction still to come (the
+                // source runs at most a few fetch batches ahead, so it is inside it too).
+                if (plan.get(i).hitsTheConnection() && random.nextBoolean()
+                        && awaitDeepInsideTransaction(workload, 15_000)) {
+                    aimed++;
+                }
                 workload.segment(i + 1);
                 long seenBefore = FailureInjector.seen();
                 System.out.println("chaos fault " + (i + 1) + "/" + plan.size() + ": " + plan.get(i)
@@ -97,6 +105,8 @@ class ExactlyOnceChaosITCase {
                 awaitInjected(plan.subList(0, i + 1).stream().filter(ChaosFault::failsTheJob).count());
                 awaitProgress(job, FailureInjector.seen(), "recovery from " + plan.get(i));
             }
+            System.out.println("chaos: " + aimed + " connection faults aimed inside a transaction"
+                    + " (15,000+ of its changes still to come)");
             Thread.sleep(1_000);
             history = workload.stop();
             System.out.println("chaos writer: " + history.size() + " changes committed, "
@@ -108,6 +118,7 @@ class ExactlyOnceChaosITCase {
 
         ChaosReport report = ChaosReport.of(plan, history, files);
         System.out.println(report.table(seed));
+        System.out.println(report.failuresInsideTransactions(FailureInjector.failedAt()));
         assertThat(FailureInjector.injected()).as("injected job failures, seed " + seed)
                 .isEqualTo(plan.stream().filter(ChaosFault::failsTheJob).count());
         report.assertExactlyOnce(seed);
@@ -154,6 +165,19 @@ class ExactlyOnceChaosITCase {
         }
     }
 
+    /** Waits (at most 20 s) until the job is inside a large transaction with {@code remaining} changes to come. */
+    private static boolean awaitDeepInsideTransaction(ChaosWorkload workload, int remaining)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (workload.remainingAfterInsert(FailureInjector.lastInsertId()) < remaining) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
     /** Waits until the armed job failures happened (the writer keeps records coming). */
     private static void awaitInjected(long failures) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
@@ -182,7 +206,7 @@ class ExactlyOnceChaosITCase {
 
     /** What the committed files hold against the committed history, per fault kind. */
     record ChaosReport(List<ChaosFault> plan, Map<String, Integer> history, List<String> inCommitOrder,
-            Map<String, Integer> copies, int filesOutOfOrder) {
+            List<String> txKeys, List<Integer> txIndexes, Map<String, Integer> copies, int filesOutOfOrder) {
 
         static ChaosReport of(List<ChaosFault> plan, Map<String, Integer> history,
                 List<List<GenericRecord>> files) {
@@ -201,9 +225,11 @@ class ExactlyOnceChaosITCase {
             }
             all.sort(byPosition);
             List<String> described = all.stream().map(ChaosReport::describe).toList();
+            List<String> txKeys = all.stream().map(r -> Long.toUnsignedString(Envelopes.commitLsn(r))).toList();
+            List<Integer> txIndexes = all.stream().map(Envelopes::txIndex).toList();
             Map<String, Integer> copies = new HashMap<>();
             described.forEach(d -> copies.merge(d, 1, Integer::sum));
-            return new ChaosReport(plan, history, described, copies, outOfOrder);
+            return new ChaosReport(plan, history, described, txKeys, txIndexes, copies, outOfOrder);
         }
 
         static String describe(GenericRecord r) {
@@ -227,6 +253,23 @@ class ExactlyOnceChaosITCase {
         long streamed(ChaosFault kind) {
             return history.entrySet().stream().filter(e -> inKind(e.getValue(), kind))
                     .mapToLong(e -> copies.getOrDefault(e.getKey(), 0)).sum();
+        }
+
+        /** Of the records at which the job failed, how many were not the last of their transaction. */
+        String failuresInsideTransactions(List<String> failedAt) {
+            Map<String, Integer> lastIndexOfTx = new HashMap<>();
+            Map<String, String> txOf = new HashMap<>();
+            Map<String, Integer> indexOf = new HashMap<>();
+            for (int i = 0; i < inCommitOrder.size(); i++) {
+                String tx = txKeys.get(i);
+                lastIndexOfTx.merge(tx, txIndexes.get(i), Math::max);
+                txOf.put(inCommitOrder.get(i), tx);
+                indexOf.put(inCommitOrder.get(i), txIndexes.get(i));
+            }
+            long inside = failedAt.stream().filter(txOf::containsKey)
+                    .filter(d -> indexOf.get(d) < lastIndexOfTx.get(txOf.get(d))).count();
+            return "job failovers at a record: " + inside + " of " + failedAt.size()
+                    + " thrown at a record that was not the last of its transaction";
         }
 
         long unexpected() {

@@ -18,12 +18,20 @@ final class FailureInjector implements MapFunction<GenericRecord, GenericRecord>
     private static final AtomicLong FAIL_AT_RECORD = new AtomicLong(-1);
     private static final AtomicLong FAIL_IN_CHECKPOINT = new AtomicLong(0);
     private static final AtomicLong INJECTED = new AtomicLong();
+    private static volatile int lastInsertId;
+    private static final java.util.List<String> FAILED_AT = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     static void reset() {
         SEEN.set(0);
         FAIL_AT_RECORD.set(-1);
         FAIL_IN_CHECKPOINT.set(0);
         INJECTED.set(0);
+        FAILED_AT.clear();
+    }
+
+    /** The records at which armed record failures were thrown. */
+    static java.util.List<String> failedAt() {
+        return FAILED_AT;
     }
 
     /** Records that reached this step so far, across attempts (replays count again). */
@@ -46,12 +54,21 @@ final class FailureInjector implements MapFunction<GenericRecord, GenericRecord>
         FAIL_IN_CHECKPOINT.set(1);
     }
 
+    /** The row id of the last INSERT that passed here. */
+    static int lastInsertId() {
+        return lastInsertId;
+    }
+
     @Override
     public GenericRecord map(GenericRecord r) {
+        if ("INSERT".equals(io.pgwal.testing.Envelopes.op(r))) {
+            lastInsertId = (Integer) io.pgwal.testing.Envelopes.value(r, "after", "id");
+        }
         long n = SEEN.incrementAndGet();
         if (n >= FAIL_AT_RECORD.get() && FAIL_AT_RECORD.get() >= 0
                 && FAIL_AT_RECORD.compareAndSet(FAIL_AT_RECORD.get(), -1)) {
             INJECTED.incrementAndGet();
+            FAILED_AT.add(ExactlyOnceChaosITCase.ChaosReport.describe(r));
             throw new IllegalStateException("injected failure at record " + n);
         }
         return r;
