@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericDatumReader;
@@ -28,14 +29,17 @@ final class CommittedAvroFiles {
         }
     }
 
-    /** The records of each committed part file, file by file, in file order. */
-    static List<List<GenericRecord>> read(Path out) throws IOException {
-        List<List<GenericRecord>> result = new ArrayList<>();
+    /**
+     * The records of each committed part file, file by file, in file order, each mapped at once
+     * (so a large output need not be held as Avro records).
+     */
+    static <T> List<List<T>> read(Path out, Function<GenericRecord, T> mapper) throws IOException {
+        List<List<T>> result = new ArrayList<>();
         for (Path p : list(out)) {
-            List<GenericRecord> records = new ArrayList<>();
+            List<T> records = new ArrayList<>();
             try (DataFileReader<GenericRecord> reader =
                     new DataFileReader<>(p.toFile(), new GenericDatumReader<>())) {
-                reader.forEach(records::add);
+                reader.forEach(r -> records.add(mapper.apply(r)));
             }
             result.add(records);
         }

@@ -113,7 +113,7 @@ class ExactlyOnceChaosITCase {
                     + workload.uncertainCommits() + " commits failed and were resolved");
             workload.assertModelMatchesServer();
         }
-        List<List<GenericRecord>> files = awaitCommitted(out, history.size());
+        List<List<Change>> files = awaitCommitted(out, history.size());
         job.cancel().get(1, TimeUnit.MINUTES);
 
         ChaosReport report = ChaosReport.of(plan, history, files);
@@ -188,20 +188,28 @@ class ExactlyOnceChaosITCase {
     }
 
     /** Waits (at most 3 minutes) until the committed files hold {@code expected} records, plus a while. */
-    private static List<List<GenericRecord>> awaitCommitted(Path out, int expected) throws Exception {
+    private static List<List<Change>> awaitCommitted(Path out, int expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         int committed;
-        while ((committed = count(CommittedAvroFiles.read(out))) < expected && System.nanoTime() < deadline) {
+        while ((committed = count(CommittedAvroFiles.read(out, r -> 0))) < expected
+                && System.nanoTime() < deadline) {
             System.out.println("chaos: " + committed + " of " + expected + " changes committed to files, "
                     + FailureInjector.seen() + " records seen");
             Thread.sleep(1_000);
         }
         Thread.sleep(1_500); // a few more checkpoints: late duplicates would show up now
-        return CommittedAvroFiles.read(out);
+        return CommittedAvroFiles.read(out, Change::of);
     }
 
-    private static int count(List<List<GenericRecord>> files) {
+    private static int count(List<? extends List<?>> files) {
         return files.stream().mapToInt(List::size).sum();
+    }
+
+    /** One committed change: its position and {@link ChaosReport#describe its description}. */
+    record Change(long commitLsn, int txIndex, String description) {
+        static Change of(GenericRecord r) {
+            return new Change(Envelopes.commitLsn(r), Envelopes.txIndex(r), ChaosReport.describe(r));
+        }
     }
 
     /** What the committed files hold against the committed history, per fault kind. */
@@ -209,13 +217,12 @@ class ExactlyOnceChaosITCase {
             List<String> txKeys, List<Integer> txIndexes, Map<String, Integer> copies, int filesOutOfOrder) {
 
         static ChaosReport of(List<ChaosFault> plan, Map<String, Integer> history,
-                List<List<GenericRecord>> files) {
-            Comparator<GenericRecord> byPosition = Comparator
-                    .comparing(Envelopes::commitLsn, Long::compareUnsigned)
-                    .thenComparingInt(Envelopes::txIndex);
+                List<List<Change>> files) {
+            Comparator<Change> byPosition = Comparator.comparing(Change::commitLsn, Long::compareUnsigned)
+                    .thenComparingInt(Change::txIndex);
             int outOfOrder = 0;
-            List<GenericRecord> all = new ArrayList<>();
-            for (List<GenericRecord> file : files) {
+            List<Change> all = new ArrayList<>();
+            for (List<Change> file : files) {
                 for (int i = 1; i < file.size(); i++) {
                     if (byPosition.compare(file.get(i - 1), file.get(i)) >= 0) {
                         outOfOrder++;
@@ -224,9 +231,9 @@ class ExactlyOnceChaosITCase {
                 all.addAll(file);
             }
             all.sort(byPosition);
-            List<String> described = all.stream().map(ChaosReport::describe).toList();
-            List<String> txKeys = all.stream().map(r -> Long.toUnsignedString(Envelopes.commitLsn(r))).toList();
-            List<Integer> txIndexes = all.stream().map(Envelopes::txIndex).toList();
+            List<String> described = all.stream().map(Change::description).toList();
+            List<String> txKeys = all.stream().map(c -> Long.toUnsignedString(c.commitLsn())).toList();
+            List<Integer> txIndexes = all.stream().map(Change::txIndex).toList();
             Map<String, Integer> copies = new HashMap<>();
             described.forEach(d -> copies.merge(d, 1, Integer::sum));
             return new ChaosReport(plan, history, described, txKeys, txIndexes, copies, outOfOrder);

@@ -105,10 +105,9 @@ class TaskManagerKillIT {
             expected.add("UPDATE " + id);
         }
         Map<String, Integer> copies = new HashMap<>();
-        for (List<GenericRecord> file : CommittedAvroFiles.read(out)) {
-            for (GenericRecord rec : file) {
-                copies.merge(rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"), 1, Integer::sum);
-            }
+        for (List<String> file : CommittedAvroFiles.read(out,
+                rec -> rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"))) {
+            file.forEach(change -> copies.merge(change, 1, Integer::sum));
         }
         long lost = expected.stream().filter(e -> !copies.containsKey(e)).count();
         long duplicated = copies.values().stream().mapToLong(n -> n - 1).sum();
