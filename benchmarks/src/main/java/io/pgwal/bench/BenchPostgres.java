@@ -1,9 +1,13 @@
 package io.pgwal.bench;
 
+import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.source.PgWalSource;
+import io.pgwal.source.PgWalSourceBuilder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * The embedded PostgreSQL server of the benchmark (zonky, bundled major version).
@@ -29,6 +33,31 @@ public final class BenchPostgres implements AutoCloseable {
                 .setServerConfig("fsync", "off")
                 .setServerConfig("synchronous_commit", "off")
                 .start());
+    }
+
+    /**
+     * A replication connection to the benchmark server on {@code port}: database postgres, user
+     * postgres, an existing slot and publication, one captured table.
+     */
+    public static PgWalConnectionConfig.Builder connectionConfig(int port, String slot,
+            String publication, String table) {
+        return PgWalConnectionConfig.builder()
+                .hostname("localhost").port(port).database("postgres")
+                .username("postgres").password("")
+                .slotName(slot).publicationName(publication)
+                .tables(List.of(table))
+                .createSlot(false).createPublication(false);
+    }
+
+    /** A pgwal source with the same settings as {@link #connectionConfig}. */
+    public static PgWalSourceBuilder sourceBuilder(int port, String slot, String publication,
+            String table) {
+        return PgWalSource.builder()
+                .hostname("localhost").port(port).database("postgres")
+                .username("postgres").password("")
+                .slotName(slot).createSlot(false)
+                .publicationName(publication).createPublication(false)
+                .tables(table);
     }
 
     public int port() {

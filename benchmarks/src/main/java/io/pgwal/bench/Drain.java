@@ -32,12 +32,7 @@ final class Drain {
     /** Returns the number of Insert/Update/Delete messages seen. */
     static long run(Work work, int port, String slot, long expected, Connection catalogConn,
             long timeoutMillis) throws Exception {
-        PgWalConnectionConfig config = PgWalConnectionConfig.builder()
-                .hostname("localhost").port(port).database("postgres")
-                .username("postgres").password("")
-                .slotName(slot).publicationName(Backlog.PUBLICATION)
-                .tables(List.of("public.orders"))
-                .createSlot(false).createPublication(false)
+        PgWalConnectionConfig config = BenchPostgres.connectionConfig(port, slot, Backlog.PUBLICATION, "public.orders")
                 .jdbcProperties(System.getProperty("bench.rcvbuf") == null ? java.util.Map.of()
                         : java.util.Map.of("receiveBufferSize", System.getProperty("bench.rcvbuf")))
                 .build();

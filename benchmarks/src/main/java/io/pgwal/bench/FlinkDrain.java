@@ -41,12 +41,7 @@ final class FlinkDrain {
         TASK_START_NANOS.set(0);
         LAST_CHANGE_NANOS.set(0);
         expected = expectedChanges;
-        PgWalSource source = PgWalSource.builder()
-                .hostname("localhost").port(port).database("postgres")
-                .username("postgres").password("")
-                .slotName(slot).createSlot(false)
-                .publicationName(Backlog.PUBLICATION).createPublication(false)
-                .tables("public.orders")
+        PgWalSource source = BenchPostgres.sourceBuilder(port, slot, Backlog.PUBLICATION, "public.orders")
                 .stopAtLsn(LogSequenceNumber.valueOf(endLsn))
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());

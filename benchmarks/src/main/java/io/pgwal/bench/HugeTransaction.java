@@ -54,12 +54,7 @@ public final class HugeTransaction {
             System.out.printf("one transaction of %d rows written in %.1f s, WAL end %s%n", rows,
                     (System.nanoTime() - t0) / 1e9, LogSequenceNumber.valueOf(endLsn).asString());
 
-            PgWalSource source = PgWalSource.builder()
-                    .hostname("localhost").port(pg.port()).database("postgres")
-                    .username("postgres").password("")
-                    .slotName("big_slot").createSlot(false)
-                    .publicationName("big_pub").createPublication(false)
-                    .tables("public.big")
+            PgWalSource source = BenchPostgres.sourceBuilder(pg.port(), "big_slot", "big_pub", "public.big")
                     .stopAtLsn(LogSequenceNumber.valueOf(endLsn))
                     .build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());

@@ -85,13 +85,8 @@ public final class CapturedStream {
      * catalog for each relation while the server is up.
      */
     private static CapturedStream drain(int port, Connection catalogConn) throws Exception {
-        PgWalConnectionConfig config = PgWalConnectionConfig.builder()
-                .hostname("localhost").port(port).database(DATABASE)
-                .username("postgres").password("")
-                .slotName(SLOT).publicationName(OrdersBacklog.PUBLICATION)
-                .tables(List.of("public.orders"))
-                .createSlot(false).createPublication(false)
-                .build();
+        PgWalConnectionConfig config = BenchPostgres.connectionConfig(port, SLOT,
+                OrdersBacklog.PUBLICATION, "public.orders").build();
         PgOutputDecoder decoder = new PgOutputDecoder(1);
         JdbcCatalogLookup jdbc = new JdbcCatalogLookup(catalogConn);
         List<byte[]> messages = new ArrayList<>();
