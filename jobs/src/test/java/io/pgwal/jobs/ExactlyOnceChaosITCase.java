@@ -213,8 +213,8 @@ class ExactlyOnceChaosITCase {
     }
 
     /** What the committed files hold against the committed history, per fault kind. */
-    record ChaosReport(List<ChaosFault> plan, Map<String, Integer> history, List<String> inCommitOrder,
-            List<String> txKeys, List<Integer> txIndexes, Map<String, Integer> copies, int filesOutOfOrder) {
+    record ChaosReport(List<ChaosFault> plan, Map<String, Integer> history, List<Change> inCommitOrder,
+            Map<String, Integer> copies, int filesOutOfOrder) {
 
         static ChaosReport of(List<ChaosFault> plan, Map<String, Integer> history,
                 List<List<Change>> files) {
@@ -231,12 +231,9 @@ class ExactlyOnceChaosITCase {
                 all.addAll(file);
             }
             all.sort(byPosition);
-            List<String> described = all.stream().map(Change::description).toList();
-            List<String> txKeys = all.stream().map(c -> Long.toUnsignedString(c.commitLsn())).toList();
-            List<Integer> txIndexes = all.stream().map(Change::txIndex).toList();
             Map<String, Integer> copies = new HashMap<>();
-            described.forEach(d -> copies.merge(d, 1, Integer::sum));
-            return new ChaosReport(plan, history, described, txKeys, txIndexes, copies, outOfOrder);
+            all.forEach(c -> copies.merge(c.description(), 1, Integer::sum));
+            return new ChaosReport(plan, history, all, copies, outOfOrder);
         }
 
         static String describe(GenericRecord r) {
@@ -264,17 +261,14 @@ class ExactlyOnceChaosITCase {
 
         /** Of the records at which the job failed, how many were not the last of their transaction. */
         String failuresInsideTransactions(List<String> failedAt) {
-            Map<String, Integer> lastIndexOfTx = new HashMap<>();
-            Map<String, String> txOf = new HashMap<>();
-            Map<String, Integer> indexOf = new HashMap<>();
-            for (int i = 0; i < inCommitOrder.size(); i++) {
-                String tx = txKeys.get(i);
-                lastIndexOfTx.merge(tx, txIndexes.get(i), Math::max);
-                txOf.put(inCommitOrder.get(i), tx);
-                indexOf.put(inCommitOrder.get(i), txIndexes.get(i));
+            Map<Long, Integer> lastIndexOfTx = new HashMap<>();
+            Map<String, Change> byDescription = new HashMap<>();
+            for (Change c : inCommitOrder) {
+                lastIndexOfTx.merge(c.commitLsn(), c.txIndex(), Math::max);
+                byDescription.put(c.description(), c);
             }
-            long inside = failedAt.stream().filter(txOf::containsKey)
-                    .filter(d -> indexOf.get(d) < lastIndexOfTx.get(txOf.get(d))).count();
+            long inside = failedAt.stream().map(byDescription::get).filter(java.util.Objects::nonNull)
+                    .filter(c -> c.txIndex() < lastIndexOfTx.get(c.commitLsn())).count();
             return "job failovers at a record: " + inside + " of " + failedAt.size()
                     + " thrown at a record that was not the last of its transaction";
         }
@@ -315,7 +309,8 @@ class ExactlyOnceChaosITCase {
             String as = "seed " + seed;
             assertThat(unexpected()).as("changes that were never committed, " + as).isZero();
             assertThat(filesOutOfOrder).as("records out of commit order inside a part file, " + as).isZero();
-            assertThat(inCommitOrder).as("committed files against the committed history, " + as)
+            assertThat(inCommitOrder.stream().map(Change::description).toList())
+                    .as("committed files against the committed history, " + as)
                     .hasSize(history.size())
                     .isEqualTo(new ArrayList<>(history.keySet()));
         }
