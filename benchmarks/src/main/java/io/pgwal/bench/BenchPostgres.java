@@ -57,7 +57,9 @@ public final class BenchPostgres implements AutoCloseable {
                 .username("postgres").password("")
                 .slotName(slot).createSlot(false)
                 .publicationName(publication).createPublication(false)
-                .tables(table);
+                .tables(table)
+                // The drains read the slot's backlog; the snapshot has its own benchmark.
+                .startupMode(io.pgwal.source.StartupMode.COMMITTED_OFFSET);
     }
 
     public int port() {

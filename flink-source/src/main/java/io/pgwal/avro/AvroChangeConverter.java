@@ -75,6 +75,17 @@ public final class AvroChangeConverter {
         return env;
     }
 
+    /**
+     * A row of the initial snapshot: op READ, {@code after} = the row, no {@code before}. The row
+     * holds every column in the relation's order, never unchanged TOAST.
+     */
+    public GenericRecord read(int relationId, TupleData row, ChangeSource s) {
+        TableSchema t = tableSchema(relationId);
+        GenericData.Record env = envelope(t, PgWalSchemas.READ, s);
+        env.put(TableSchema.ENV_AFTER, row(t, row, s, env));
+        return env;
+    }
+
     /** An UPDATE; {@code before} is null when pgoutput sent no old tuple (key unchanged). */
     public GenericRecord update(Update m, ChangeSource s) {
         TableSchema t = tableSchema(m.relationId());

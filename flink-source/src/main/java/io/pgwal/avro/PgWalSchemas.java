@@ -17,9 +17,15 @@ public final class PgWalSchemas {
 
     public static final String NAMESPACE = "pgwal";
 
-    /** {@code enum pgwal.Op {INSERT, UPDATE, DELETE, TRUNCATE, MESSAGE}}. */
-    public static final Schema OP = Schema.createEnum("Op", "The kind of change.", NAMESPACE,
-            List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MESSAGE"));
+    /**
+     * {@code enum pgwal.Op {INSERT, UPDATE, DELETE, TRUNCATE, MESSAGE, READ}} with the enum
+     * default {@code INSERT}: READ (a row of the initial snapshot) was appended last, and a reader
+     * whose schema lacks a symbol the writer used resolves it to the default instead of failing.
+     */
+    public static final Schema OP = new Schema.Parser().parse("""
+            {"type": "enum", "name": "Op", "namespace": "pgwal", "doc": "The kind of change.",
+             "symbols": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "MESSAGE", "READ"],
+             "default": "INSERT"}""");
 
     public static final GenericData.EnumSymbol INSERT = new GenericData.EnumSymbol(OP, "INSERT");
     public static final GenericData.EnumSymbol UPDATE = new GenericData.EnumSymbol(OP, "UPDATE");
@@ -27,6 +33,8 @@ public final class PgWalSchemas {
     public static final GenericData.EnumSymbol TRUNCATE =
             new GenericData.EnumSymbol(OP, "TRUNCATE");
     public static final GenericData.EnumSymbol MESSAGE = new GenericData.EnumSymbol(OP, "MESSAGE");
+    /** A row of the initial snapshot (not a change): see {@code source.snapshot}. */
+    public static final GenericData.EnumSymbol READ = new GenericData.EnumSymbol(OP, "READ");
 
     /** Positions of the {@code pgwal.Source} fields. */
     static final int SRC_LSN = 0;
@@ -37,6 +45,7 @@ public final class PgWalSchemas {
     static final int SRC_DB = 5;
     static final int SRC_SCHEMA = 6;
     static final int SRC_TABLE = 7;
+    static final int SRC_SNAPSHOT = 8;
 
     /**
      * {@code pgwal.Source}: where a record comes from. {@code commit_ts} is null when the commit
@@ -55,7 +64,11 @@ public final class PgWalSchemas {
                             .addToSchema(Schema.create(Schema.Type.LONG)), "commit time"),
                     field("db", Schema.create(Schema.Type.STRING), "database"),
                     nullableField("schema", Schema.create(Schema.Type.STRING), "schema"),
-                    nullableField("table", Schema.create(Schema.Type.STRING), "table")));
+                    nullableField("table", Schema.create(Schema.Type.STRING), "table"),
+                    new Schema.Field("snapshot", Schema.create(Schema.Type.BOOLEAN),
+                            "true for a row of the initial snapshot (op READ): then lsn and"
+                                    + " commit_lsn hold the snapshot's LSN and tx_index the row's"
+                                    + " index in its chunk", false)));
 
     /** Positions of the {@code pgwal.Message} fields. */
     static final int MSG_OP = 0;
@@ -100,6 +113,7 @@ public final class PgWalSchemas {
         r.put(SRC_DB, db);
         r.put(SRC_SCHEMA, schema);
         r.put(SRC_TABLE, table);
+        r.put(SRC_SNAPSHOT, s.snapshot());
         return r;
     }
 }

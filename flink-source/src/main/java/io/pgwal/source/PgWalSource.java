@@ -9,7 +9,7 @@ import io.pgwal.source.enumerator.PgWalEnumeratorState;
 import io.pgwal.source.enumerator.PgWalEnumeratorStateSerializer;
 import io.pgwal.source.reader.PgWalSourceReader;
 import io.pgwal.source.split.PgWalPosition;
-import io.pgwal.source.split.PgWalSplit;
+import io.pgwal.source.split.PgWalSourceSplit;
 import io.pgwal.source.split.PgWalSplitSerializer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -42,7 +42,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * kept in state without Kryo.
  */
 public final class PgWalSource
-        implements Source<GenericRecord, PgWalSplit, PgWalEnumeratorState>,
+        implements Source<GenericRecord, PgWalSourceSplit, PgWalEnumeratorState>,
                 ResultTypeQueryable<GenericRecord> {
 
     private static final long serialVersionUID = 1L;
@@ -53,6 +53,9 @@ public final class PgWalSource
     private final int maxBatchSize;
     private final int maxReconnectAttempts;
     private final Duration reconnectBackoff;
+    private final StartupMode startupMode;
+    private final int chunkRows;
+    private final long chunkBytes;
 
     PgWalSource(
             PgWalConnectionConfig config,
@@ -60,8 +63,14 @@ public final class PgWalSource
             boolean stopAtCurrentLsn,
             int maxBatchSize,
             int maxReconnectAttempts,
-            Duration reconnectBackoff) {
+            Duration reconnectBackoff,
+            StartupMode startupMode,
+            int chunkRows,
+            long chunkBytes) {
         this.config = config;
+        this.startupMode = startupMode;
+        this.chunkRows = chunkRows;
+        this.chunkBytes = chunkBytes;
         this.stopLsn = stopLsn;
         this.stopAtCurrentLsn = stopAtCurrentLsn;
         this.maxBatchSize = maxBatchSize;
@@ -81,34 +90,42 @@ public final class PgWalSource
 
     @Override
     public Boundedness getBoundedness() {
-        return stopLsn != 0L || stopAtCurrentLsn
+        return stopLsn != 0L || stopAtCurrentLsn || !startupMode.streams()
                 ? Boundedness.BOUNDED
                 : Boundedness.CONTINUOUS_UNBOUNDED;
     }
 
     @Override
-    public SourceReader<GenericRecord, PgWalSplit> createReader(SourceReaderContext context) {
+    public SourceReader<GenericRecord, PgWalSourceSplit> createReader(SourceReaderContext context) {
         return new PgWalSourceReader(config, maxBatchSize, maxReconnectAttempts, reconnectBackoff,
-                new Configuration(), context);
+                startupMode.streams(), new Configuration(), context);
     }
 
     @Override
-    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> createEnumerator(
-            SplitEnumeratorContext<PgWalSplit> context) {
+    public SplitEnumerator<PgWalSourceSplit, PgWalEnumeratorState> createEnumerator(
+            SplitEnumeratorContext<PgWalSourceSplit> context) {
         long stop = stopAtCurrentLsn ? currentServerLsn() : stopLsn;
-        return new PgWalEnumerator(context, new PgWalSplit(PgWalPosition.INITIAL, stop),
-                getBoundedness() == Boundedness.BOUNDED);
+        return new PgWalEnumerator(context, config, startupMode, stop, chunkRows, chunkBytes,
+                PgWalEnumerator.initialState(startupMode, stop));
     }
 
     @Override
-    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> restoreEnumerator(
-            SplitEnumeratorContext<PgWalSplit> context, PgWalEnumeratorState state) {
-        return new PgWalEnumerator(context, state.unassignedSplit().orElse(null),
-                getBoundedness() == Boundedness.BOUNDED);
+    public SplitEnumerator<PgWalSourceSplit, PgWalEnumeratorState> restoreEnumerator(
+            SplitEnumeratorContext<PgWalSourceSplit> context, PgWalEnumeratorState state) {
+        // The stop LSN of a restored source is in its splits; a new stream split (after a
+        // snapshot) gets the configured one.
+        long stop = stopAtCurrentLsn ? currentServerLsn() : stopLsn;
+        return new PgWalEnumerator(context, config, startupMode, stop, chunkRows, chunkBytes,
+                state);
+    }
+
+    /** Where a source without state starts. */
+    public StartupMode startupMode() {
+        return startupMode;
     }
 
     @Override
-    public SimpleVersionedSerializer<PgWalSplit> getSplitSerializer() {
+    public SimpleVersionedSerializer<PgWalSourceSplit> getSplitSerializer() {
         return PgWalSplitSerializer.INSTANCE;
     }
 
@@ -140,7 +157,7 @@ public final class PgWalSource
 
     @Override
     public String toString() {
-        return "PgWalSource{" + config + (stopLsn != 0L ? ", stop=" + PgWalPosition.lsn(stopLsn) : "")
+        return "PgWalSource{" + config + ", scan.startup.mode=" + startupMode + (stopLsn != 0L ? ", stop=" + PgWalPosition.lsn(stopLsn) : "")
                 + (stopAtCurrentLsn ? ", stop at the current WAL position" : "") + "}";
     }
 }

@@ -12,6 +12,9 @@ import static io.pgwal.source.PgWalSourceOptions.PUBLICATION_NAME;
 import static io.pgwal.source.PgWalSourceOptions.RECONNECT_BACKOFF;
 import static io.pgwal.source.PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS;
 import static io.pgwal.source.PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD;
+import static io.pgwal.source.PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_BYTES;
+import static io.pgwal.source.PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_SIZE;
+import static io.pgwal.source.PgWalSourceOptions.SCAN_STARTUP_MODE;
 import static io.pgwal.source.PgWalSourceOptions.SLOT_CREATE;
 import static io.pgwal.source.PgWalSourceOptions.SLOT_NAME;
 import static io.pgwal.source.PgWalSourceOptions.STATUS_INTERVAL;
@@ -55,7 +58,8 @@ public final class PgWalSourceBuilder {
         for (ConfigOption<?> o : List.of(HOSTNAME, PORT, USERNAME, PASSWORD, DATABASE_NAME,
                 SLOT_NAME, SLOT_CREATE, PUBLICATION_NAME, PUBLICATION_CREATE, DECODING_PLUGIN_NAME,
                 STATUS_INTERVAL, CONNECT_TIMEOUT, RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF,
-                RESTORE_ALLOW_SLOT_AHEAD, FETCH_MAX_BATCH_SIZE)) {
+                RESTORE_ALLOW_SLOT_AHEAD, FETCH_MAX_BATCH_SIZE, SCAN_STARTUP_MODE,
+                SCAN_SNAPSHOT_CHUNK_SIZE, SCAN_SNAPSHOT_CHUNK_BYTES)) {
             copy(config, o);
         }
         return this;
@@ -146,6 +150,22 @@ public final class PgWalSourceBuilder {
         return this;
     }
 
+    /**
+     * Where a source without state starts (default {@link StartupMode#INITIAL}: the tables' rows,
+     * then their changes).
+     */
+    public PgWalSourceBuilder startupMode(StartupMode mode) {
+        conf.set(SCAN_STARTUP_MODE, mode.value());
+        return this;
+    }
+
+    /** Snapshot chunks of at most {@code rows} rows and about {@code bytes} bytes of row data. */
+    public PgWalSourceBuilder snapshotChunkSize(int rows, org.apache.flink.configuration.MemorySize bytes) {
+        conf.set(SCAN_SNAPSHOT_CHUNK_SIZE, rows);
+        conf.set(SCAN_SNAPSHOT_CHUNK_BYTES, bytes);
+        return this;
+    }
+
     public PgWalSourceBuilder maxBatchSize(int records) {
         conf.set(FETCH_MAX_BATCH_SIZE, records);
         return this;
@@ -180,6 +200,21 @@ public final class PgWalSourceBuilder {
         if (batch < 1) {
             throw new PgWalException("Option '" + FETCH_MAX_BATCH_SIZE.key() + "' must be at least 1, is " + batch);
         }
+        StartupMode mode = StartupMode.of(conf.get(SCAN_STARTUP_MODE));
+        int chunkRows = conf.get(SCAN_SNAPSHOT_CHUNK_SIZE);
+        if (chunkRows < 1) {
+            throw new PgWalException("Option '" + SCAN_SNAPSHOT_CHUNK_SIZE.key()
+                    + "' must be at least 1, is " + chunkRows);
+        }
+        long chunkBytes = conf.get(SCAN_SNAPSHOT_CHUNK_BYTES).getBytes();
+        if (chunkBytes < 1) {
+            throw new PgWalException("Option '" + SCAN_SNAPSHOT_CHUNK_BYTES.key()
+                    + "' must be at least 1 byte");
+        }
+        if (mode == StartupMode.SNAPSHOT && (stopLsn != 0L || stopAtCurrentLsn)) {
+            throw new PgWalException("Option 'scan.startup.mode' = 'snapshot' reads no stream, so"
+                    + " a stop LSN has no meaning: use 'initial' with a stop LSN, or drop it");
+        }
         PgWalConnectionConfig config = PgWalConnectionConfig.builder()
                 .hostname(require(HOSTNAME))
                 .port(conf.get(PORT))
@@ -196,7 +231,8 @@ public final class PgWalSourceBuilder {
                 .allowSlotAhead(conf.get(RESTORE_ALLOW_SLOT_AHEAD))
                 .build();
         return new PgWalSource(config, stopLsn, stopAtCurrentLsn, batch,
-                conf.get(RECONNECT_MAX_ATTEMPTS), conf.get(RECONNECT_BACKOFF));
+                conf.get(RECONNECT_MAX_ATTEMPTS), conf.get(RECONNECT_BACKOFF), mode, chunkRows,
+                chunkBytes);
     }
 
     private String require(ConfigOption<String> option) {

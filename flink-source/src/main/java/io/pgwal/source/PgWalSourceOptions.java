@@ -1,6 +1,7 @@
 package io.pgwal.source;
 
 import java.time.Duration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -83,4 +84,25 @@ public final class PgWalSourceOptions {
             ConfigOptions.key("fetch.max-batch-size").intType().defaultValue(4096)
                     .withDescription("Most change records handed from the fetcher thread to the"
                             + " task thread at once.");
+
+    public static final ConfigOption<String> SCAN_STARTUP_MODE =
+            ConfigOptions.key("scan.startup.mode").stringType().defaultValue("initial")
+                    .withDescription("Where a source without state starts: 'initial' reads every"
+                            + " captured table's rows (op READ) and then streams the changes after"
+                            + " them; 'snapshot' reads the rows and finishes (bounded);"
+                            + " 'committed-offset' streams from the slot's confirmed position"
+                            + " without a snapshot. A restored source continues from its state.");
+
+    public static final ConfigOption<Integer> SCAN_SNAPSHOT_CHUNK_SIZE =
+            ConfigOptions.key("scan.incremental.snapshot.chunk.size").intType().defaultValue(50_000)
+                    .withDescription("Most rows in one snapshot chunk. A chunk is read with one"
+                            + " COPY and emitted whole, so it is also what a reader holds in"
+                            + " memory and what is read again after a failure.");
+
+    public static final ConfigOption<MemorySize> SCAN_SNAPSHOT_CHUNK_BYTES =
+            ConfigOptions.key("scan.incremental.snapshot.chunk.bytes").memoryType()
+                    .defaultValue(MemorySize.parse("8mb"))
+                    .withDescription("About how many bytes of row data (pg_column_size, estimated"
+                            + " from a sample) one snapshot chunk holds; a chunk has at least one"
+                            + " row.");
 }

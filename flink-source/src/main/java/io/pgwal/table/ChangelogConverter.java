@@ -76,7 +76,8 @@ final class ChangelogConverter implements Serializable {
         GenericRecord before = (GenericRecord) envelope.get("before");
         GenericRecord after = (GenericRecord) envelope.get("after");
         switch (op) {
-            case "INSERT" -> {
+            case "INSERT", "READ" -> {
+                // READ: a row of the initial snapshot, an insert for the changelog.
                 GenericRowData row = physical(after, false);
                 if (store != null) {
                     store.put(key(row), row);

@@ -46,7 +46,9 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
                 PgWalSourceOptions.DECODING_PLUGIN_NAME, PgWalSourceOptions.STATUS_INTERVAL,
                 PgWalSourceOptions.CONNECT_TIMEOUT, PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS,
                 PgWalSourceOptions.RECONNECT_BACKOFF, PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD,
-                PgWalSourceOptions.FETCH_MAX_BATCH_SIZE, SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN);
+                PgWalSourceOptions.FETCH_MAX_BATCH_SIZE, PgWalSourceOptions.SCAN_STARTUP_MODE,
+                PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_SIZE,
+                PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_BYTES, SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN);
     }
 
     @Override

@@ -29,7 +29,9 @@ enum PgWalMetadata {
     TXID("txid", DataTypes.BIGINT().notNull(), src -> src.get("txid")),
     DATABASE_NAME("database_name", DataTypes.STRING().notNull(), src -> string(src.get("db"))),
     SCHEMA_NAME("schema_name", DataTypes.STRING().notNull(), src -> string(src.get("schema"))),
-    TABLE_NAME("table_name", DataTypes.STRING().notNull(), src -> string(src.get("table")));
+    TABLE_NAME("table_name", DataTypes.STRING().notNull(), src -> string(src.get("table"))),
+    /** True for a row of the initial snapshot, false for a streamed change. */
+    SNAPSHOT("snapshot", DataTypes.BOOLEAN().notNull(), src -> src.get("snapshot"));
 
     private final String key;
     private final DataType dataType;

@@ -82,14 +82,16 @@ class TableSchemaTest {
         assertThat(env.getField("op").schema()).isSameAs(PgWalSchemas.OP);
         assertThat(env.getField("op").schema().getFullName()).isEqualTo("pgwal.Op");
         assertThat(env.getField("op").schema().getEnumSymbols())
-                .containsExactly("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MESSAGE");
+                .containsExactly("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MESSAGE", "READ");
+        assertThat(env.getField("op").schema().getEnumDefault()).isEqualTo("INSERT");
         assertThat(env.getField("after").schema().getTypes().get(1)).isSameAs(t.rowSchema());
         assertThat(env.getField("unchanged_toast").schema().toString())
                 .isEqualTo("{\"type\":\"array\",\"items\":\"string\"}");
         Schema source = env.getField("source").schema();
         assertThat(source.getFullName()).isEqualTo("pgwal.Source");
         assertThat(source.getFields()).extracting(Schema.Field::name).containsExactly(
-                "lsn", "commit_lsn", "tx_index", "txid", "commit_ts", "db", "schema", "table");
+                "lsn", "commit_lsn", "tx_index", "txid", "commit_ts", "db", "schema", "table",
+                "snapshot");
         assertThat(source.getField("commit_ts").schema().getTypes().get(1).getLogicalType())
                 .isEqualTo(LogicalTypes.timestampMicros());
         // The schema is valid Avro and survives a print/parse round trip.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgwal.source.reader.PgWalSourceReader;
 import io.pgwal.source.split.PgWalPosition;
+import io.pgwal.source.split.PgWalSourceSplit;
 import io.pgwal.source.split.PgWalSplit;
 import io.pgwal.testing.TestPostgres;
 import java.time.Duration;
@@ -56,7 +57,7 @@ class PgWalCheckpointAckITCase {
                 .statusInterval(Duration.ofMillis(500))
                 .build();
         TestingReaderOutput<GenericRecord> output = new TestingReaderOutput<>();
-        try (SourceReader<GenericRecord, PgWalSplit> reader =
+        try (SourceReader<GenericRecord, PgWalSourceSplit> reader =
                 source.createReader(new TestingReaderContext())) {
             reader.start();
             reader.addSplits(List.of(new PgWalSplit(PgWalPosition.INITIAL, 0L)));
@@ -112,7 +113,7 @@ class PgWalCheckpointAckITCase {
                 .statusInterval(Duration.ofMillis(500))
                 .build();
         TestingReaderOutput<GenericRecord> output = new TestingReaderOutput<>();
-        try (SourceReader<GenericRecord, PgWalSplit> reader =
+        try (SourceReader<GenericRecord, PgWalSourceSplit> reader =
                 source.createReader(new TestingReaderContext())) {
             reader.start();
             reader.addSplits(List.of(new PgWalSplit(PgWalPosition.INITIAL, 0L)));
@@ -137,12 +138,12 @@ class PgWalCheckpointAckITCase {
         assertThat(confirmedFlushLsn("quiet_slot")).isNotEqualTo(initial);
     }
 
-    private static PgWalPosition position(List<PgWalSplit> splits) {
+    private static PgWalPosition position(List<PgWalSourceSplit> splits) {
         assertThat(splits).hasSize(1);
-        return splits.get(0).position();
+        return ((PgWalSplit) splits.get(0)).position();
     }
 
-    private static void pollUntil(SourceReader<GenericRecord, PgWalSplit> reader,
+    private static void pollUntil(SourceReader<GenericRecord, PgWalSourceSplit> reader,
             TestingReaderOutput<GenericRecord> output, int records) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (output.getEmittedRecords().size() < records) {
@@ -151,7 +152,7 @@ class PgWalCheckpointAckITCase {
         }
     }
 
-    private static void pollFor(SourceReader<GenericRecord, PgWalSplit> reader,
+    private static void pollFor(SourceReader<GenericRecord, PgWalSourceSplit> reader,
             TestingReaderOutput<GenericRecord> output, Duration d) throws Exception {
         long end = System.nanoTime() + d.toNanos();
         while (System.nanoTime() - end < 0) {
@@ -159,7 +160,7 @@ class PgWalCheckpointAckITCase {
         }
     }
 
-    private static void poll(SourceReader<GenericRecord, PgWalSplit> reader,
+    private static void poll(SourceReader<GenericRecord, PgWalSourceSplit> reader,
             TestingReaderOutput<GenericRecord> output) throws Exception {
         if (reader.pollNext(output) == InputStatus.NOTHING_AVAILABLE) {
             try {
@@ -170,7 +171,7 @@ class PgWalCheckpointAckITCase {
         }
     }
 
-    private static void awaitConfirmed(SourceReader<GenericRecord, PgWalSplit> reader,
+    private static void awaitConfirmed(SourceReader<GenericRecord, PgWalSourceSplit> reader,
             TestingReaderOutput<GenericRecord> output, String expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!expected.equals(confirmedFlushLsn()) && System.nanoTime() - deadline < 0) {

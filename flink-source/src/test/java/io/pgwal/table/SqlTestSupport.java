@@ -27,12 +27,22 @@ final class SqlTestSupport {
         return StreamTableEnvironment.create(env);
     }
 
-    /** The WITH clause options of a pgwal table on {@code pg}, without the closing parenthesis. */
+    /**
+     * The WITH clause options of a pgwal table on {@code pg}, without the closing parenthesis;
+     * streaming from the slot without a snapshot (these tests are about the stream).
+     */
     static String withOptions(TestPostgres pg, String slot, String publication, String table) {
+        return withOptions(pg, slot, publication, table, "committed-offset");
+    }
+
+    /** The same with the given {@code scan.startup.mode}. */
+    static String withOptions(TestPostgres pg, String slot, String publication, String table,
+            String startupMode) {
         return "'connector' = 'pgwal', 'hostname' = '" + pg.host() + "', 'port' = '" + pg.port()
                 + "', 'username' = '" + pg.user() + "', 'password' = '" + pg.password()
                 + "', 'database-name' = '" + pg.database() + "', 'slot.name' = '" + slot
-                + "', 'publication.name' = '" + publication + "', 'table-name' = '" + table + "'";
+                + "', 'publication.name' = '" + publication + "', 'table-name' = '" + table
+                + "', 'scan.startup.mode' = '" + startupMode + "'";
     }
 
     /**

@@ -180,12 +180,17 @@ public final class TestPostgres implements AutoCloseable {
         return "jdbc:postgresql://" + host + ":" + port + "/" + db;
     }
 
-    /** A pgwal source builder connected to this server, for the given slot and publication. */
+    /**
+     * A pgwal source builder connected to this server, for the given slot and publication, that
+     * streams from the slot without a snapshot ({@code committed-offset}): most tests are about the
+     * stream. Snapshot tests set {@code startupMode(StartupMode.INITIAL)} (the users' default).
+     */
     public io.pgwal.source.PgWalSourceBuilder sourceBuilder(String slot, String publication) {
         return io.pgwal.source.PgWalSource.builder()
                 .hostname(host).port(port).database(database)
                 .username(user).password(password)
-                .slotName(slot).publicationName(publication);
+                .slotName(slot).publicationName(publication)
+                .startupMode(io.pgwal.source.StartupMode.COMMITTED_OFFSET);
     }
 
     /** A new connection as the test user (auto-commit on). */

@@ -57,13 +57,22 @@ public final class AvroFileSinkJob {
     /** Adds the pipeline with a step between source and sink (tests inject failures there). */
     static void build(StreamExecutionEnvironment env, PgWalSource source, String output,
             MapFunction<GenericRecord, GenericRecord> between) {
+        build(env, source, output, between, 1);
+    }
+
+    /**
+     * The same with the source at {@code sourceParallelism} (its snapshot chunks are read in
+     * parallel; the stream is still one split); the step and the sink stay at 1.
+     */
+    static void build(StreamExecutionEnvironment env, PgWalSource source, String output,
+            MapFunction<GenericRecord, GenericRecord> between, int sourceParallelism) {
         FileSink<GenericRecord> sink = FileSink
                 .forBulkFormat(new Path(output), new AvroBulkWriter.Factory())
                 .withBucketAssigner(new TableSchemaBucketAssigner())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartSuffix(".avro").build())
                 .build();
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").uid("pgwal-source")
-                .setParallelism(1)
+                .setParallelism(sourceParallelism)
                 .map(between).returns(source.getProducedType()).uid("between").setParallelism(1)
                 .sinkTo(sink).uid("avro-files").setParallelism(1);
     }

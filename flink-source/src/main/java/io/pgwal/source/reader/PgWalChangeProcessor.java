@@ -17,7 +17,9 @@ import io.pgwal.decoder.PgOutputMessage.Truncate;
 import io.pgwal.decoder.PgOutputMessage.Update;
 import io.pgwal.decoder.PgOutputProtocolException;
 import io.pgwal.source.split.PgWalPosition;
+import io.pgwal.snapshot.SnapshotFilter;
 import java.nio.ByteBuffer;
+import javax.annotation.Nullable;
 import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,9 @@ final class PgWalChangeProcessor {
     private final AvroChangeConverter converter;
     private final PgWalPosition resumeFrom;
     private boolean resumeCheckPending;
+    @Nullable private final SnapshotFilter snapshotFilter;
+    private final SnapshotFilter.KeyOrder keyOrder;
+    private long leftOutBySnapshot;
 
     private PgWalPosition position;
     private boolean inTransaction;
@@ -70,6 +75,23 @@ final class PgWalChangeProcessor {
             AvroChangeConverter converter,
             PgWalPosition resumeFrom,
             long sessionStartLsn) {
+        this(decoder, converter, resumeFrom, sessionStartLsn, null, null);
+    }
+
+    /**
+     * @param snapshotFilter what the stream leaves out because an initial snapshot holds it, or
+     *     null
+     * @param keyOrder places a key in a snapshot chunk (only for tables read in several epochs)
+     */
+    PgWalChangeProcessor(
+            PgOutputDecoder decoder,
+            AvroChangeConverter converter,
+            PgWalPosition resumeFrom,
+            long sessionStartLsn,
+            @Nullable SnapshotFilter snapshotFilter,
+            SnapshotFilter.KeyOrder keyOrder) {
+        this.snapshotFilter = snapshotFilter;
+        this.keyOrder = keyOrder;
         this.decoder = decoder;
         this.converter = converter;
         this.resumeFrom = resumeFrom;
@@ -114,25 +136,27 @@ final class PgWalChangeProcessor {
             case COMMIT -> commit((Commit) m, out);
             case RELATION -> converter.onRelation((Relation) m);
             case INSERT -> {
-                if (emitNext()) {
-                    emit(converter.insert((Insert) m, source(lsn)), out);
+                Insert insert = (Insert) m;
+                if (admits(insert.relationId(), insert.newTuple()) && emitNext()) {
+                    emit(converter.insert(insert, source(lsn)), out);
                 }
             }
-            case UPDATE -> {
-                if (emitNext()) {
-                    emit(converter.update((Update) m, source(lsn)), out);
-                }
-            }
+            case UPDATE -> update((Update) m, lsn, out);
             case DELETE -> {
-                if (emitNext()) {
-                    emit(converter.delete((Delete) m, source(lsn)), out);
+                Delete delete = (Delete) m;
+                if (admits(delete.relationId(), delete.oldTuple()) && emitNext()) {
+                    emit(converter.delete(delete, source(lsn)), out);
                 }
             }
             case TRUNCATE -> {
                 Truncate t = (Truncate) m;
                 for (int i = 0; i < t.relationCount(); i++) {
-                    if (emitNext()) {
+                    boolean admitted = snapshotFilter == null
+                            || snapshotFilter.admitsTable(t.relationId(i), txCommitLsn);
+                    if (admitted && emitNext()) {
                         emit(converter.truncate(t.relationId(i), source(lsn)), out);
+                    } else if (!admitted) {
+                        leftOutBySnapshot++;
                     }
                 }
             }
@@ -160,6 +184,50 @@ final class PgWalChangeProcessor {
             position = moved;
             out.position(position);
         }
+    }
+
+    /**
+     * An UPDATE after a snapshot: normally both rows are judged alike; only a key change between
+     * chunks read in different epochs can split the verdict, and then the side the snapshot does
+     * not hold is emitted alone (the old key as a DELETE, the new row as an INSERT).
+     */
+    private void update(Update u, long lsn, PgWalChangeProcessor.Output out) {
+        boolean newSide = admits(u.relationId(), u.newTuple());
+        boolean oldSide = u.oldTuple() == null ? newSide : admitsQuietly(u.relationId(), u.oldTuple());
+        if (newSide && oldSide) {
+            if (emitNext()) {
+                emit(converter.update(u, source(lsn)), out);
+            }
+        } else if (oldSide) {
+            if (emitNext()) {
+                emit(converter.delete(new Delete(u.xid(), u.relationId(), u.oldKind(),
+                        u.oldTuple()), source(lsn)), out);
+            }
+        } else if (newSide) {
+            if (emitNext()) {
+                emit(converter.insert(new Insert(u.xid(), u.relationId(), u.newTuple()),
+                        source(lsn)), out);
+            }
+        }
+    }
+
+    /** Whether the snapshot filter lets a change of this row through (counting what it drops). */
+    private boolean admits(int relationId, io.pgwal.decoder.TupleData row) {
+        boolean admitted = admitsQuietly(relationId, row);
+        if (!admitted) {
+            leftOutBySnapshot++;
+        }
+        return admitted;
+    }
+
+    private boolean admitsQuietly(int relationId, io.pgwal.decoder.TupleData row) {
+        return snapshotFilter == null || snapshotFilter.admits(
+                converter.tableSchema(relationId).relation(), row, txCommitLsn, keyOrder);
+    }
+
+    /** Changes left out because the initial snapshot already holds them. */
+    long leftOutBySnapshot() {
+        return leftOutBySnapshot;
     }
 
     private void begin(Begin b) {

@@ -1,11 +1,16 @@
 package io.pgwal.source.reader;
 
+import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.split.PgWalPosition;
+import java.util.List;
+import javax.annotation.Nullable;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * What the fetcher thread hands to the task thread: one change record, its sequence number within
- * this reader, and the split position once it has been emitted.
+ * What the fetcher thread hands to the task thread: one change record of the stream with its
+ * sequence number within this reader and the split position once it has been emitted; or a whole
+ * snapshot chunk (emitted in one go, so that no checkpoint falls inside it); or the news that a
+ * chunk's epoch has expired (the task thread tells the enumerator).
  */
 public final class PgWalFetchedRecord {
 
@@ -13,13 +18,54 @@ public final class PgWalFetchedRecord {
     private final long sequence;
     private final long timestampMillis;
     private PgWalPosition positionAfter;
+    @Nullable private final List<GenericRecord> chunkRecords;
+    @Nullable private final SnapshotEpoch epoch;
 
     PgWalFetchedRecord(GenericRecord record, long sequence, PgWalPosition positionAfter,
             long timestampMillis) {
+        this(record, sequence, positionAfter, timestampMillis, null, null);
+    }
+
+    private PgWalFetchedRecord(GenericRecord record, long sequence, PgWalPosition positionAfter,
+            long timestampMillis, List<GenericRecord> chunkRecords, SnapshotEpoch epoch) {
         this.record = record;
         this.sequence = sequence;
         this.positionAfter = positionAfter;
         this.timestampMillis = timestampMillis;
+        this.chunkRecords = chunkRecords;
+        this.epoch = epoch;
+    }
+
+    /** All rows of a snapshot chunk, read in {@code epoch}. */
+    static PgWalFetchedRecord chunk(List<GenericRecord> records, SnapshotEpoch epoch) {
+        return new PgWalFetchedRecord(null, 0L, null, Long.MIN_VALUE, records, epoch);
+    }
+
+    /** The chunk's epoch can no longer be read: ask the enumerator for a newer one. */
+    static PgWalFetchedRecord epochExpired(SnapshotEpoch epoch) {
+        return new PgWalFetchedRecord(null, 0L, null, Long.MIN_VALUE, null, epoch);
+    }
+
+    /** True for a whole snapshot chunk ({@link #chunkRecords()}). */
+    public boolean isChunk() {
+        return chunkRecords != null;
+    }
+
+    /** True for the news that {@link #epoch()} expired. */
+    public boolean isEpochExpired() {
+        return record == null && chunkRecords == null;
+    }
+
+    /** The chunk's rows (op READ envelopes), or null. */
+    @Nullable
+    public List<GenericRecord> chunkRecords() {
+        return chunkRecords;
+    }
+
+    /** The epoch a chunk was read in, or the one that expired; null for stream records. */
+    @Nullable
+    public SnapshotEpoch epoch() {
+        return epoch;
     }
 
     /** The change envelope. */

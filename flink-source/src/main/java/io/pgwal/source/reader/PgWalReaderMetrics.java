@@ -7,7 +7,8 @@ import org.apache.flink.metrics.MetricGroup;
 /**
  * The reader's metrics, in a {@code pgwal} group under the source reader's metric group: the
  * received and confirmed LSNs (as numbers; the X/Y form is in the logs), transactions read,
- * reconnects, and skipped non-transactional messages. Written by the fetcher thread, read by the
+ * reconnects, skipped non-transactional messages, snapshot rows read by this reader and stream
+ * changes left out because the snapshot held them. Written by the fetcher thread, read by the
  * metric reporters.
  */
 final class PgWalReaderMetrics {
@@ -17,7 +18,9 @@ final class PgWalReaderMetrics {
     private volatile long restartLsn;
     private volatile long transactions;
     private volatile long droppedMessages;
+    private volatile long leftOutBySnapshot;
     private final Counter reconnects;
+    private final Counter snapshotRows;
 
     PgWalReaderMetrics(MetricGroup readerGroup) {
         MetricGroup g = readerGroup.addGroup("pgwal");
@@ -26,7 +29,13 @@ final class PgWalReaderMetrics {
         g.gauge("restartLsn", () -> restartLsn);
         g.gauge("transactions", () -> transactions);
         g.gauge("nonTransactionalMessagesSkipped", () -> droppedMessages);
+        g.gauge("changesLeftOutBySnapshot", () -> leftOutBySnapshot);
         reconnects = g.counter("reconnects");
+        snapshotRows = g.counter("snapshotRowsRead");
+    }
+
+    void snapshotRows(long rows) {
+        snapshotRows.inc(rows);
     }
 
     void update(PgWalChangeProcessor processor, ReplicationSession session) {
@@ -34,6 +43,7 @@ final class PgWalReaderMetrics {
         restartLsn = processor.position().restartLsn();
         transactions = processor.transactions();
         droppedMessages = processor.nonTransactionalMessagesDropped();
+        leftOutBySnapshot = processor.leftOutBySnapshot();
     }
 
     void acknowledged(long lsn) {

@@ -3,13 +3,23 @@ package io.pgwal.source.reader;
 import static io.pgwal.source.split.PgWalPosition.lsn;
 
 import io.pgwal.replication.PgWalConnectionConfig;
-import io.pgwal.source.split.PgWalSplit;
+import io.pgwal.snapshot.SnapshotEpoch;
+import io.pgwal.source.event.SnapshotEvents.ChunksFinished;
+import io.pgwal.source.event.SnapshotEvents.EpochExpired;
+import io.pgwal.source.event.SnapshotEvents.FinishedChunk;
+import io.pgwal.source.event.SnapshotEvents.NewEpoch;
+import io.pgwal.source.event.SnapshotEvents.SnapshotComplete;
+import io.pgwal.source.split.PgWalSnapshotSplit;
+import io.pgwal.source.split.PgWalSourceSplit;
 import io.pgwal.source.split.PgWalSplitState;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
@@ -17,60 +27,150 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pgwal source reader: one fetcher thread reads the slot (see {@link PgWalSplitReader}); this
- * class emits the records and ties acknowledgements to checkpoints.
+ * The pgwal source reader: one fetcher thread reads its splits (see {@link PgWalSplitReader});
+ * this class emits the records and ties acknowledgements to checkpoints.
  *
- * <p>For each checkpoint it remembers the restart LSN in that checkpoint's state, and only when
- * Flink reports that checkpoint complete does it ask the fetcher to confirm that LSN to
- * PostgreSQL. Older pending checkpoints are dropped when a newer one completes; aborted ones
- * confirm nothing.
+ * <p><b>Stream split.</b> For each checkpoint it remembers the restart LSN in that checkpoint's
+ * state, and only when Flink reports that checkpoint complete does it ask the fetcher to confirm
+ * that LSN to PostgreSQL. Older pending checkpoints are dropped when a newer one completes; aborted
+ * ones confirm nothing.
+ *
+ * <p><b>Snapshot splits.</b> A finished chunk stays in this reader's checkpoints as a marker. Only
+ * when a checkpoint holding the marker completes is the chunk reported finished to the enumerator,
+ * so no restore can take back what the enumerator was told (without checkpointing, at once). The
+ * markers are dropped when the enumerator says the snapshot is complete.
  */
 public final class PgWalSourceReader
         extends SingleThreadMultiplexSourceReaderBase<
-                PgWalFetchedRecord, GenericRecord, PgWalSplit, PgWalSplitState> {
+                PgWalFetchedRecord, GenericRecord, PgWalSourceSplit, PgWalSplitState> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgWalSourceReader.class);
 
     private final PgWalAckHandle acks;
     private final PgWalPendingPosition pending;
+    private final PgWalEpochHandle epochs;
+    /** Whether a finished chunk is final only once a checkpoint that holds it completes. */
+    private final boolean confirmByCheckpoint;
     private final TreeMap<Long, Long> restartLsnByCheckpoint = new TreeMap<>();
+    /** Finished chunks by id; {@code reported} holds those the enumerator was told of. */
+    private final Map<Integer, PgWalSnapshotSplit> markers = new LinkedHashMap<>();
+    private final Map<Integer, Boolean> reported = new LinkedHashMap<>();
+    private final TreeMap<Long, List<Integer>> markersByCheckpoint = new TreeMap<>();
 
     public PgWalSourceReader(
             PgWalConnectionConfig config,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
+            boolean streamsAfterSnapshot,
             Configuration flinkConfig,
             SourceReaderContext context) {
-        this(config, new PgWalAckHandle(), new PgWalPendingPosition(), maxBatchSize, maxReconnectAttempts, reconnectBackoff,
-                flinkConfig, context);
+        this(config, new PgWalAckHandle(), new PgWalPendingPosition(), new PgWalEpochHandle(),
+                new ExpiredEpochs(), maxBatchSize, maxReconnectAttempts, reconnectBackoff,
+                streamsAfterSnapshot, flinkConfig, context);
     }
 
     private PgWalSourceReader(
             PgWalConnectionConfig config,
             PgWalAckHandle acks,
             PgWalPendingPosition pending,
+            PgWalEpochHandle epochs,
+            ExpiredEpochs expired,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
+            boolean streamsAfterSnapshot,
             Configuration flinkConfig,
             SourceReaderContext context) {
         super(
-                () -> new PgWalSplitReader(config, acks, pending,
+                () -> new PgWalSplitReader(config, acks, pending, epochs,
                         new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
                         maxReconnectAttempts, reconnectBackoff),
-                new PgWalRecordEmitter(),
+                new PgWalRecordEmitter(expired),
                 flinkConfig,
                 context);
         this.acks = acks;
         this.pending = pending;
+        this.epochs = epochs;
+        expired.reader = this;
+        // Before a stream, a chunk counts as finished only once a completed checkpoint holds it:
+        // the stream starts after that checkpoint, so its barrier orders every snapshot record
+        // before every streamed one on every channel. (A reader cannot see whether the job
+        // checkpoints at all: its configuration is the TaskManager's. Streaming needs checkpoints
+        // anyway, as the slot only advances with them.) A snapshot-only source has no stream to
+        // order against, and may run without checkpoints: its chunks are final at once.
+        this.confirmByCheckpoint = streamsAfterSnapshot;
+    }
+
+    /** Forwards the emitter's news of an expired epoch to the reader (both on the task thread). */
+    private static final class ExpiredEpochs implements java.util.function.Consumer<SnapshotEpoch> {
+        PgWalSourceReader reader;
+
+        @Override
+        public void accept(SnapshotEpoch epoch) {
+            LOG.info("The snapshot of {} is no longer available; asking for a new epoch", epoch);
+            reader.context.sendSourceEventToCoordinator(new EpochExpired(epoch.id()));
+        }
     }
 
     @Override
-    public List<PgWalSplit> snapshotState(long checkpointId) {
-        List<PgWalSplit> splits = super.snapshotState(checkpointId);
-        if (!splits.isEmpty()) {
-            restartLsnByCheckpoint.put(checkpointId, splits.get(0).position().restartLsn());
+    public void start() {
+        // Chunks are handed out on request; a streaming-only source's split comes on its own.
+        context.sendSplitRequest();
+    }
+
+    @Override
+    public void addSplits(List<PgWalSourceSplit> splits) {
+        List<PgWalSourceSplit> toRead = new ArrayList<>(splits.size());
+        List<FinishedChunk> restored = new ArrayList<>();
+        for (PgWalSourceSplit s : splits) {
+            if (s instanceof PgWalSnapshotSplit chunk && chunk.isFinished()) {
+                // A marker restored from a completed checkpoint: final, report it (again).
+                markers.put(chunk.chunk().id(), chunk);
+                reported.put(chunk.chunk().id(), true);
+                restored.add(finishedChunk(chunk));
+            } else {
+                toRead.add(s);
+            }
+        }
+        if (!restored.isEmpty()) {
+            context.sendSourceEventToCoordinator(new ChunksFinished(restored));
+        }
+        if (!toRead.isEmpty()) {
+            super.addSplits(toRead);
+        }
+    }
+
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        if (event instanceof NewEpoch e) {
+            epochs.offer(e.epoch());
+        } else if (event instanceof SnapshotComplete) {
+            markers.clear();
+            reported.clear();
+            markersByCheckpoint.clear();
+        } else {
+            super.handleSourceEvents(event);
+        }
+    }
+
+    @Override
+    public List<PgWalSourceSplit> snapshotState(long checkpointId) {
+        List<PgWalSourceSplit> splits = new ArrayList<>(super.snapshotState(checkpointId));
+        for (PgWalSourceSplit s : splits) {
+            if (s instanceof io.pgwal.source.split.PgWalSplit stream) {
+                restartLsnByCheckpoint.put(checkpointId, stream.position().restartLsn());
+            }
+        }
+        List<Integer> unreported = new ArrayList<>();
+        markers.forEach((id, marker) -> {
+            splits.add(marker);
+            if (!reported.getOrDefault(id, false)) {
+                unreported.add(id);
+            }
+        });
+        if (!unreported.isEmpty()) {
+            markersByCheckpoint.put(checkpointId, unreported);
         }
         return splits;
     }
@@ -85,12 +185,26 @@ public final class PgWalSourceReader
             LOG.debug("Checkpoint {} complete: confirming {}", checkpointId, lsn(restartLsn));
             acks.request(restartLsn);
         }
+        List<FinishedChunk> now = new ArrayList<>();
+        for (List<Integer> ids : markersByCheckpoint.headMap(checkpointId, true).values()) {
+            for (int id : ids) {
+                PgWalSnapshotSplit marker = markers.get(id);
+                if (marker != null && reported.put(id, true) != Boolean.TRUE) {
+                    now.add(finishedChunk(marker));
+                }
+            }
+        }
+        markersByCheckpoint.headMap(checkpointId, true).clear();
+        if (!now.isEmpty()) {
+            context.sendSourceEventToCoordinator(new ChunksFinished(now));
+        }
     }
 
     @Override
     public void notifyCheckpointAborted(long checkpointId) throws Exception {
         super.notifyCheckpointAborted(checkpointId);
         restartLsnByCheckpoint.remove(checkpointId);
+        markersByCheckpoint.remove(checkpointId);
     }
 
     /** The LSN most recently handed to the fetcher for confirmation (0 when none); for tests. */
@@ -100,18 +214,41 @@ public final class PgWalSourceReader
 
     @Override
     protected void onSplitFinished(Map<String, PgWalSplitState> finishedSplitIds) {
-        finishedSplitIds.values().forEach(s -> LOG.info("Finished reading at {}", s.position()));
+        boolean chunkDone = false;
+        for (PgWalSplitState s : finishedSplitIds.values()) {
+            if (s.isStream()) {
+                LOG.info("Finished reading at {}", s.position());
+                continue;
+            }
+            PgWalSnapshotSplit marker = s.chunk();
+            markers.put(marker.chunk().id(), marker);
+            chunkDone = true;
+            if (!confirmByCheckpoint) {
+                reported.put(marker.chunk().id(), true);
+                context.sendSourceEventToCoordinator(new ChunksFinished(List.of(finishedChunk(marker))));
+            }
+        }
+        if (chunkDone) {
+            context.sendSplitRequest();
+        }
+    }
+
+    private static FinishedChunk finishedChunk(PgWalSnapshotSplit marker) {
+        return new FinishedChunk(marker.chunk().id(), marker.epoch().id(), marker.epoch().lsn(),
+                marker.finishedRows());
     }
 
     @Override
-    protected PgWalSplitState initializedState(PgWalSplit split) {
+    protected PgWalSplitState initializedState(PgWalSourceSplit split) {
         return new PgWalSplitState(split);
     }
 
     @Override
-    protected PgWalSplit toSplitType(String splitId, PgWalSplitState state) {
-        // Checkpoints include commits and idle WAL-end advances that followed the last emitted record.
-        state.setPosition(pending.resolve(state.emittedSequence(), state.position()));
+    protected PgWalSourceSplit toSplitType(String splitId, PgWalSplitState state) {
+        if (state.isStream()) {
+            // Checkpoints include commits and idle WAL-end advances that followed the last record.
+            state.setPosition(pending.resolve(state.emittedSequence(), state.position()));
+        }
         return state.toSplit();
     }
 }

@@ -10,7 +10,14 @@ import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSession;
 import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.source.split.PgWalPosition;
+import io.pgwal.snapshot.ChunkReader;
+import io.pgwal.snapshot.JdbcKeyOrder;
+import io.pgwal.snapshot.SnapshotEpoch;
+import io.pgwal.source.split.PgWalSnapshotSplit;
+import io.pgwal.source.split.PgWalSourceSplit;
 import io.pgwal.source.split.PgWalSplit;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -38,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * completed checkpoint covers. pgjdbc sends status updates and keepalive replies only from inside
  * its read calls, which is why {@link #fetch()} keeps polling even when idle.
  */
-final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSplit> {
+final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSourceSplit> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgWalSplitReader.class);
 
@@ -58,6 +65,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private final PgWalConnectionConfig config;
     private final PgWalAckHandle acks;
     private final PgWalPendingPosition pending;
+    private final PgWalEpochHandle epochs;
     private final PgWalReaderMetrics metrics;
     private final int maxBatchSize;
     private final int maxReconnectAttempts;
@@ -73,10 +81,18 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private volatile boolean wokenUp;
     private boolean ranDry;
 
+    /** Snapshot chunks to read, in assignment order, before any stream split arrives. */
+    private final Deque<PgWalSnapshotSplit> chunks = new ArrayDeque<>();
+    private Connection chunkConnection;
+    private ChunkReader chunkReader;
+    /** The epoch whose expiry was reported last (0 for none); no repeat until a newer one comes. */
+    private long expiredEpochReported;
+
     PgWalSplitReader(
             PgWalConnectionConfig config,
             PgWalAckHandle acks,
             PgWalPendingPosition pending,
+            PgWalEpochHandle epochs,
             PgWalReaderMetrics metrics,
             int maxBatchSize,
             int maxReconnectAttempts,
@@ -84,6 +100,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         this.config = config;
         this.acks = acks;
         this.pending = pending;
+        this.epochs = epochs;
         this.metrics = metrics;
         this.maxBatchSize = maxBatchSize;
         this.maxReconnectAttempts = maxReconnectAttempts;
@@ -91,11 +108,16 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     }
 
     @Override
-    public void handleSplitsChanges(SplitsChange<PgWalSplit> change) {
+    public void handleSplitsChanges(SplitsChange<PgWalSourceSplit> change) {
         if (!(change instanceof SplitsAddition)) {
             throw new UnsupportedOperationException("Unsupported split change " + change);
         }
-        for (PgWalSplit s : change.splits()) {
+        for (PgWalSourceSplit added : change.splits()) {
+            if (added instanceof PgWalSnapshotSplit chunk) {
+                chunks.add(chunk);
+                continue;
+            }
+            PgWalSplit s = (PgWalSplit) added;
             if (split != null) {
                 throw new IllegalStateException("pgwal reads one split, got a second: " + s);
             }
@@ -108,6 +130,10 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     @Override
     public RecordsWithSplitIds<PgWalFetchedRecord> fetch() throws IOException {
         RecordsBySplits.Builder<PgWalFetchedRecord> batch = new RecordsBySplits.Builder<>();
+        if (!chunks.isEmpty()) {
+            fetchChunk(batch);
+            return batch.build();
+        }
         if (split == null) {
             return batch.build();
         }
@@ -174,6 +200,64 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
         return false;
     }
 
+    /**
+     * Reads the next chunk whole and hands it over as one element, then finishes its split. When
+     * the chunk's epoch has expired, says so once (the task thread asks the enumerator for a new
+     * one) and waits for a newer epoch.
+     */
+    private void fetchChunk(RecordsBySplits.Builder<PgWalFetchedRecord> batch) throws IOException {
+        PgWalSnapshotSplit chunk = chunks.peek();
+        SnapshotEpoch epoch = epochs.forChunk(chunk.epoch());
+        if (epoch.id() <= expiredEpochReported) {
+            // Waiting for the enumerator's next epoch.
+            LockSupport.parkNanos(IDLE_FETCH_NANOS);
+            return;
+        }
+        try {
+            if (chunkReader == null) {
+                chunkConnection = ReplicationSetup.connect(config, false);
+                chunkReader = new ChunkReader(chunkConnection, new AvroChangeConverter(
+                        config.database(), new JdbcCatalogLookup(chunkConnection)));
+            }
+            List<GenericRecord> rows = new ArrayList<>();
+            long started = System.nanoTime();
+            chunkReader.read(chunk.table(), chunk.chunk(), epoch, rows::add);
+            metrics.snapshotRows(rows.size());
+            LOG.debug("Read {} rows of {} {} in {} ms", rows.size(), chunk.table(), chunk.chunk(),
+                    (System.nanoTime() - started) / 1_000_000);
+            batch.add(chunk.splitId(), PgWalFetchedRecord.chunk(rows, epoch));
+            batch.addFinishedSplit(chunk.splitId());
+            chunks.poll();
+            failedAttempts = 0;
+        } catch (ChunkReader.EpochExpiredException e) {
+            LOG.info("{}", e.getMessage());
+            expiredEpochReported = epoch.id();
+            batch.add(chunk.splitId(), PgWalFetchedRecord.epochExpired(epoch));
+        } catch (SQLException e) {
+            closeChunkReader();
+            handleConnectionLoss(e);
+        } catch (PgWalException e) {
+            closeChunkReader();
+            if (e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
+                handleConnectionLoss(cause);
+            } else {
+                throw e;
+            }
+        }
+    }
+
+    private void closeChunkReader() {
+        chunkReader = null;
+        if (chunkConnection != null) {
+            try {
+                chunkConnection.close();
+            } catch (SQLException e) {
+                LOG.debug("Error while closing the snapshot connection", e);
+            }
+            chunkConnection = null;
+        }
+    }
+
     private boolean reachedStop() {
         return split.isBounded()
                 && !processor.inTransaction()
@@ -193,7 +277,9 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
                 new PgOutputDecoder(config.protocolVersion()),
                 converter,
                 cursor,
-                session.startLsn().asLong());
+                session.startLsn().asLong(),
+                split.snapshotFilter(),
+                new JdbcKeyOrder(() -> catalogConnection));
         if (!processor.position().equals(cursor)) {
             // A fresh start learns its concrete restart LSN from the slot: checkpoint that.
             out.position(processor.position());
@@ -213,7 +299,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     private void handleConnectionLoss(SQLException e) throws IOException {
         closeSession();
         if (!isConnectionLoss(e) || ++failedAttempts > maxReconnectAttempts) {
-            throw new IOException("Replication stream of slot '" + config.slotName() + "' failed"
+            throw new IOException((chunks.isEmpty() ? "Replication stream of slot '"
+                    + config.slotName() + "'" : "Snapshot of " + chunks.peek().table()) + " failed"
                     + (isConnectionLoss(e) ? " after " + maxReconnectAttempts + " reconnect attempts"
                             + " (option reconnect.max-attempts)" : "") + ": " + e.getMessage(), e);
         }
@@ -273,6 +360,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSpl
     @Override
     public void close() {
         closeSession();
+        closeChunkReader();
     }
 
     private void closeSession() {

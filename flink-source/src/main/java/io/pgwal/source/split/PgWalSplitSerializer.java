@@ -1,20 +1,29 @@
 package io.pgwal.source.split;
 
+import io.pgwal.snapshot.SnapshotFilter;
+import io.pgwal.snapshot.SnapshotSerialization;
 import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Serializes {@link PgWalSplit} for checkpoints and savepoints.
+ * Serializes {@link PgWalSourceSplit}s for checkpoints and savepoints.
  *
- * <p>Version 1: restart LSN, commit LSN, records emitted, stop LSN.
+ * <ul>
+ *   <li>Version 1 (pgwal before the initial snapshot; still read): the stream split as restart
+ *       LSN, commit LSN, records emitted, stop LSN.
+ *   <li>Version 2: a kind byte; 0 = the stream split as in version 1, then a presence byte and
+ *       the snapshot filter; 1 = a snapshot split (table, chunk, epoch, finished rows or -1).
+ * </ul>
  */
-public final class PgWalSplitSerializer implements SimpleVersionedSerializer<PgWalSplit> {
+public final class PgWalSplitSerializer implements SimpleVersionedSerializer<PgWalSourceSplit> {
 
     public static final PgWalSplitSerializer INSTANCE = new PgWalSplitSerializer();
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final byte STREAM = 0;
+    private static final byte SNAPSHOT = 1;
 
     @Override
     public int getVersion() {
@@ -22,36 +31,63 @@ public final class PgWalSplitSerializer implements SimpleVersionedSerializer<PgW
     }
 
     @Override
-    public byte[] serialize(PgWalSplit split) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(32);
+    public byte[] serialize(PgWalSourceSplit split) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
         write(split, out);
         return out.getCopyOfBuffer();
     }
 
     @Override
-    public PgWalSplit deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
+    public PgWalSourceSplit deserialize(int version, byte[] bytes) throws IOException {
+        if (version != 1 && version != VERSION) {
             throw new IOException("Unknown pgwal split serializer version " + version
-                    + " (this pgwal reads version " + VERSION + ")");
+                    + " (this pgwal reads versions 1 and " + VERSION + ")");
         }
         DataInputDeserializer in = new DataInputDeserializer(bytes);
-        PgWalSplit split = read(in);
+        PgWalSourceSplit split = version == 1 ? readStream(in, false) : read(in);
         if (in.available() != 0) {
             throw new IOException("Corrupt pgwal split: " + in.available() + " trailing bytes");
         }
         return split;
     }
 
-    static void write(PgWalSplit split, DataOutputSerializer out) throws IOException {
-        PgWalPosition p = split.position();
-        out.writeLong(p.restartLsn());
-        out.writeLong(p.commitLsn());
-        out.writeInt(p.recordsEmitted());
-        out.writeLong(split.stopLsn());
+    static void write(PgWalSourceSplit split, DataOutputSerializer out) throws IOException {
+        if (split instanceof PgWalSplit s) {
+            out.writeByte(STREAM);
+            PgWalPosition p = s.position();
+            out.writeLong(p.restartLsn());
+            out.writeLong(p.commitLsn());
+            out.writeInt(p.recordsEmitted());
+            out.writeLong(s.stopLsn());
+            out.writeBoolean(s.snapshotFilter() != null);
+            if (s.snapshotFilter() != null) {
+                s.snapshotFilter().write(out);
+            }
+        } else {
+            PgWalSnapshotSplit s = (PgWalSnapshotSplit) split;
+            out.writeByte(SNAPSHOT);
+            SnapshotSerialization.write(s.table(), s.chunk(), s.epoch(), out);
+            out.writeLong(s.finishedRows());
+        }
     }
 
-    static PgWalSplit read(DataInputDeserializer in) throws IOException {
+    static PgWalSourceSplit read(DataInputDeserializer in) throws IOException {
+        byte kind = in.readByte();
+        if (kind == STREAM) {
+            return readStream(in, true);
+        }
+        if (kind != SNAPSHOT) {
+            throw new IOException("Corrupt pgwal split: unknown kind " + kind);
+        }
+        SnapshotSerialization.Chunk c = SnapshotSerialization.read(in);
+        return new PgWalSnapshotSplit(c.table(), c.chunk(), c.epoch(), in.readLong());
+    }
+
+    private static PgWalSplit readStream(DataInputDeserializer in, boolean withFilter)
+            throws IOException {
         PgWalPosition p = new PgWalPosition(in.readLong(), in.readLong(), in.readInt());
-        return new PgWalSplit(p, in.readLong());
+        long stop = in.readLong();
+        SnapshotFilter filter = withFilter && in.readBoolean() ? SnapshotFilter.read(in) : null;
+        return new PgWalSplit(p, stop, filter);
     }
 }

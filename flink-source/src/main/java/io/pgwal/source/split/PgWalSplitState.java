@@ -1,21 +1,44 @@
 package io.pgwal.source.split;
 
+import javax.annotation.Nullable;
+
 /**
- * The mutable state of the split while it is read. The record emitter advances it <b>after</b>
- * each record is handed downstream, so a checkpoint never holds a position beyond what was
- * emitted. Only touched by the task's main thread.
+ * The mutable state of a split while it is read. For the stream split, the record emitter advances
+ * it <b>after</b> each record is handed downstream, so a checkpoint never holds a position beyond
+ * what was emitted. A snapshot split has nothing to advance: its chunk is emitted as a whole, and
+ * until then a checkpoint holds it unread. Only touched by the task's main thread.
  */
 public final class PgWalSplitState {
 
-    private final long stopLsn;
+    @Nullable private PgWalSnapshotSplit chunk;
+    @Nullable private final PgWalSplit stream;
     private PgWalPosition position;
     private long emittedSequence;
 
-    public PgWalSplitState(PgWalSplit split) {
-        this.stopLsn = split.stopLsn();
-        this.position = split.position();
+    public PgWalSplitState(PgWalSourceSplit split) {
+        if (split instanceof PgWalSplit s) {
+            this.stream = s;
+            this.chunk = null;
+            this.position = s.position();
+        } else {
+            this.stream = null;
+            this.chunk = (PgWalSnapshotSplit) split;
+            this.position = PgWalPosition.INITIAL;
+        }
     }
 
+    /** True for the stream split. */
+    public boolean isStream() {
+        return stream != null;
+    }
+
+    /** The snapshot split, or null for the stream split. */
+    @Nullable
+    public PgWalSnapshotSplit chunk() {
+        return chunk;
+    }
+
+    /** The stream position (stream split only). */
     public PgWalPosition position() {
         return position;
     }
@@ -36,7 +59,12 @@ public final class PgWalSplitState {
         this.position = p;
     }
 
-    public PgWalSplit toSplit() {
-        return new PgWalSplit(position, stopLsn);
+    /** Called after a chunk's rows, read in {@code epoch}, were all emitted. */
+    public void chunkEmitted(io.pgwal.snapshot.SnapshotEpoch epoch, long rows) {
+        chunk = chunk.inEpoch(epoch).finished(rows);
+    }
+
+    public PgWalSourceSplit toSplit() {
+        return stream != null ? stream.withPosition(position) : chunk;
     }
 }

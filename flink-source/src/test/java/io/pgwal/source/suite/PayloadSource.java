@@ -2,7 +2,7 @@ package io.pgwal.source.suite;
 
 import io.pgwal.source.PgWalSource;
 import io.pgwal.source.enumerator.PgWalEnumeratorState;
-import io.pgwal.source.split.PgWalSplit;
+import io.pgwal.source.split.PgWalSourceSplit;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +29,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * and transaction ids no test can predict). Everything else is the real source, unchanged.
  */
 final class PayloadSource
-        implements Source<String, PgWalSplit, PgWalEnumeratorState>, ResultTypeQueryable<String> {
+        implements Source<String, PgWalSourceSplit, PgWalEnumeratorState>, ResultTypeQueryable<String> {
 
     private final PgWalSource source;
 
@@ -47,25 +47,25 @@ final class PayloadSource
     }
 
     @Override
-    public SourceReader<String, PgWalSplit> createReader(SourceReaderContext context)
+    public SourceReader<String, PgWalSourceSplit> createReader(SourceReaderContext context)
             throws Exception {
         return new PayloadReader(source.createReader(context));
     }
 
     @Override
-    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> createEnumerator(
-            SplitEnumeratorContext<PgWalSplit> context) throws Exception {
+    public SplitEnumerator<PgWalSourceSplit, PgWalEnumeratorState> createEnumerator(
+            SplitEnumeratorContext<PgWalSourceSplit> context) throws Exception {
         return source.createEnumerator(context);
     }
 
     @Override
-    public SplitEnumerator<PgWalSplit, PgWalEnumeratorState> restoreEnumerator(
-            SplitEnumeratorContext<PgWalSplit> context, PgWalEnumeratorState state) throws Exception {
+    public SplitEnumerator<PgWalSourceSplit, PgWalEnumeratorState> restoreEnumerator(
+            SplitEnumeratorContext<PgWalSourceSplit> context, PgWalEnumeratorState state) throws Exception {
         return source.restoreEnumerator(context, state);
     }
 
     @Override
-    public SimpleVersionedSerializer<PgWalSplit> getSplitSerializer() {
+    public SimpleVersionedSerializer<PgWalSourceSplit> getSplitSerializer() {
         return source.getSplitSerializer();
     }
 
@@ -79,10 +79,10 @@ final class PayloadSource
         return Types.STRING;
     }
 
-    private static final class PayloadReader implements SourceReader<String, PgWalSplit> {
-        private final SourceReader<GenericRecord, PgWalSplit> reader;
+    private static final class PayloadReader implements SourceReader<String, PgWalSourceSplit> {
+        private final SourceReader<GenericRecord, PgWalSourceSplit> reader;
 
-        PayloadReader(SourceReader<GenericRecord, PgWalSplit> reader) {
+        PayloadReader(SourceReader<GenericRecord, PgWalSourceSplit> reader) {
             this.reader = reader;
         }
 
@@ -97,7 +97,7 @@ final class PayloadSource
         }
 
         @Override
-        public List<PgWalSplit> snapshotState(long checkpointId) {
+        public List<PgWalSourceSplit> snapshotState(long checkpointId) {
             return reader.snapshotState(checkpointId);
         }
 
@@ -107,7 +107,7 @@ final class PayloadSource
         }
 
         @Override
-        public void addSplits(List<PgWalSplit> splits) {
+        public void addSplits(List<PgWalSourceSplit> splits) {
             reader.addSplits(splits);
         }
 

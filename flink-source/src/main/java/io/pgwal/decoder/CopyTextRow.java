@@ -1,0 +1,102 @@
+package io.pgwal.decoder;
+
+/**
+ * Parses one row of {@code COPY ... TO STDOUT} in PostgreSQL's text format into a {@link
+ * TupleData} of text values, the same form pgoutput sends: a column's text is its type's output
+ * function result in both cases, so one set of value converters serves the stream and the
+ * snapshot.
+ *
+ * <p>Format (PostgreSQL docs, "COPY", text format): columns separated by a tab, the row ended by a
+ * newline, {@code \N} for NULL, and backslash escapes for backslash, the control characters
+ * ({@code \b \f \n \r \t \v}), octal ({@code \ooo}) and hex ({@code \xhh}) bytes. Values are in the
+ * client encoding, UTF-8 for pgjdbc. Stateless; the returned tuple owns a fresh buffer.
+ */
+public final class CopyTextRow {
+
+    private CopyTextRow() {}
+
+    /**
+     * Parses {@code row} (one row as pgjdbc's {@code CopyOut.readFromCopy()} returns it, with or
+     * without its trailing newline).
+     *
+     * @throws io.pgwal.PgWalException when the row does not have {@code columns} columns or
+     *     ends inside an escape
+     */
+    public static TupleData parse(byte[] row, int columns) {
+        int end = row.length;
+        if (end > 0 && row[end - 1] == '\n') {
+            end--;
+        }
+        byte[] out = new byte[end];
+        byte[] kinds = new byte[columns];
+        int[] offsets = new int[columns];
+        int[] lengths = new int[columns];
+        int col = 0;
+        int w = 0;
+        int start = 0;
+        int i = 0;
+        boolean isNull = false;
+        while (true) {
+            if (i == end || row[i] == '\t') {
+                if (col == columns) {
+                    throw new io.pgwal.PgWalException("COPY row has more than " + columns
+                            + " columns (byte " + i + ")");
+                }
+                kinds[col] = isNull ? TupleData.NULL : TupleData.TEXT;
+                offsets[col] = start;
+                lengths[col] = isNull ? 0 : w - start;
+                col++;
+                if (i == end) {
+                    break;
+                }
+                i++;
+                start = w;
+                isNull = false;
+                continue;
+            }
+            byte b = row[i++];
+            if (b != '\\') {
+                out[w++] = b;
+                continue;
+            }
+            if (i == end) {
+                throw new io.pgwal.PgWalException("COPY row ends inside a backslash escape");
+            }
+            byte e = row[i++];
+            switch (e) {
+                case 'N' -> isNull = true;
+                case 'b' -> out[w++] = '\b';
+                case 'f' -> out[w++] = '\f';
+                case 'n' -> out[w++] = '\n';
+                case 'r' -> out[w++] = '\r';
+                case 't' -> out[w++] = '\t';
+                case 'v' -> out[w++] = 0x0B;
+                case 'x' -> {
+                    int v = 0;
+                    int digits = 0;
+                    while (digits < 2 && i < end && Character.digit(row[i], 16) >= 0) {
+                        v = v * 16 + Character.digit(row[i++], 16);
+                        digits++;
+                    }
+                    out[w++] = digits == 0 ? (byte) 'x' : (byte) v;
+                }
+                default -> {
+                    if (e >= '0' && e <= '7') {
+                        int v = e - '0';
+                        for (int d = 0; d < 2 && i < end && row[i] >= '0' && row[i] <= '7'; d++) {
+                            v = v * 8 + (row[i++] - '0');
+                        }
+                        out[w++] = (byte) v;
+                    } else {
+                        out[w++] = e; // "\\" and any other escaped character stand for themselves
+                    }
+                }
+            }
+        }
+        if (col != columns) {
+            throw new io.pgwal.PgWalException("COPY row has " + col + " columns, expected "
+                    + columns);
+        }
+        return new TupleData(out, kinds, offsets, lengths);
+    }
+}

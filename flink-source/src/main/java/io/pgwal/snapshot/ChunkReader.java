@@ -1,0 +1,158 @@
+package io.pgwal.snapshot;
+
+import io.pgwal.PgWalException;
+import io.pgwal.avro.AvroChangeConverter;
+import io.pgwal.avro.ChangeSource;
+import io.pgwal.decoder.CopyTextRow;
+import io.pgwal.replication.SqlIdentifiers;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.avro.generic.GenericRecord;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Reads chunks on one plain connection: for each chunk a {@code REPEATABLE READ} transaction that
+ * imports the epoch's exported snapshot, then {@code COPY (SELECT columns FROM table WHERE <chunk
+ * range>) TO STDOUT} in text format. Each row becomes an op READ envelope through the same
+ * converters as the stream (COPY's text values are the types' output functions, as pgoutput's).
+ *
+ * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
+ */
+public final class ChunkReader {
+
+    /** The epoch's snapshot can no longer be imported: the session that exported it is gone. */
+    public static final class EpochExpiredException extends Exception {
+        public EpochExpiredException(SnapshotEpoch epoch, SQLException cause) {
+            super("The snapshot of " + epoch + " is no longer available: " + cause.getMessage(),
+                    cause);
+        }
+    }
+
+    private final Connection connection;
+    private final AvroChangeConverter converter;
+
+    public ChunkReader(Connection connection, AvroChangeConverter converter) throws SQLException {
+        this.connection = connection;
+        this.converter = converter;
+        connection.setAutoCommit(false);
+    }
+
+    /**
+     * Reads {@code chunk} of {@code table} as of {@code epoch}, handing each row's envelope to
+     * {@code out} in the order COPY returns them; returns the number of rows.
+     *
+     * @throws EpochExpiredException when the epoch's snapshot cannot be imported any more
+     * @throws SQLException on connection failures
+     */
+    public long read(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch,
+            Consumer<GenericRecord> out) throws SQLException, EpochExpiredException {
+        try {
+            beginInSnapshot(connection, epoch);
+        } catch (SQLException e) {
+            connection.rollback();
+            // 22023 invalid_parameter_value: "invalid snapshot identifier" once the exporting
+            // session has ended.
+            if ("22023".equals(e.getSQLState())) {
+                throw new EpochExpiredException(epoch, e);
+            }
+            throw e;
+        }
+        converter.onRelation(table.relation());
+        String sql = "COPY (SELECT " + table.quotedColumns() + " FROM " + table.quotedName()
+                + where(table, chunk) + ") TO STDOUT";
+        int columns = table.columns().size();
+        long rows = 0;
+        try {
+            CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+            byte[] row;
+            while ((row = copy.readFromCopy()) != null) {
+                ChangeSource source = ChangeSource.snapshotRow(epoch.lsn(), (int) rows);
+                out.accept(converter.read(table.oid(), CopyTextRow.parse(row, columns), source));
+                rows++;
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the connection is likely gone; the caller reconnects
+            }
+            if (e instanceof PgWalException p) {
+                throw new PgWalException("Snapshot of " + table + ", " + chunk + ": "
+                        + p.getMessage(), p);
+            }
+            throw e;
+        }
+        return rows;
+    }
+
+    /**
+     * Starts a read-only REPEATABLE READ transaction on {@code c} (autocommit off) that sees
+     * exactly the epoch's snapshot.
+     */
+    static void beginInSnapshot(Connection c, SnapshotEpoch epoch) throws SQLException {
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET TRANSACTION SNAPSHOT " + SqlIdentifiers.quoteLiteral(epoch.snapshotName()));
+            s.execute("SET TRANSACTION READ ONLY");
+        }
+    }
+
+    /** The chunk's WHERE clause (with a leading space), or empty for the whole table. */
+    static String where(SnapshotTable t, SnapshotChunk chunk) {
+        List<String> conditions = new ArrayList<>(2);
+        if (t.byBlocks()) {
+            if (chunk.lower() != null && !"0".equals(chunk.lower().get(0))) {
+                conditions.add("ctid >= " + tid(chunk.lower().get(0)));
+            }
+            if (chunk.upper() != null) {
+                conditions.add("ctid < " + tid(chunk.upper().get(0)));
+            }
+        } else {
+            if (chunk.lower() != null) {
+                conditions.add(rowCompare(t, ">", chunk.lower()));
+            }
+            if (chunk.upper() != null) {
+                conditions.add(rowCompare(t, "<=", chunk.upper()));
+            }
+        }
+        return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    }
+
+    private static String tid(String block) {
+        return "'(" + Long.parseLong(block) + ",0)'::pg_catalog.tid";
+    }
+
+    /** {@code (k1, k2) op (v1::type1, v2::type2)} with the values as escaped literals. */
+    static String rowCompare(SnapshotTable t, String op, List<String> values) {
+        List<String> literals = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            literals.add(literal(values.get(i)) + "::" + t.chunkKeyTypes().get(i));
+        }
+        return "(" + quotedKey(t) + ") " + op + " (" + String.join(", ", literals) + ")";
+    }
+
+    static String quotedKey(SnapshotTable t) {
+        List<String> q = new ArrayList<>(t.chunkKey().size());
+        t.chunkKey().forEach(k -> q.add(SqlIdentifiers.quoteIdentifier(k)));
+        return String.join(", ", q);
+    }
+
+    /**
+     * An escape-string literal ({@code E'...'}): correct whatever standard_conforming_strings is,
+     * since backslashes and quotes are both escaped.
+     */
+    static String literal(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new PgWalException("A key value contains a NUL character, which PostgreSQL text"
+                    + " cannot hold");
+        }
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+}

@@ -1,0 +1,265 @@
+package io.pgwal.snapshot;
+
+import io.pgwal.PgWalException;
+import io.pgwal.decoder.PgOutputMessage.RelationColumn;
+import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.replication.ReplicationSetup;
+import io.pgwal.replication.SqlIdentifiers;
+import io.pgwal.replication.SqlIdentifiers.QualifiedName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plans a snapshot inside an epoch's snapshot: which tables (the configured ones, else the
+ * publication's), their columns and chunk keys, and the chunks.
+ *
+ * <p>Chunks are sized by rows and by bytes: a chunk holds at most {@code chunkRows} rows and about
+ * {@code chunkBytes} bytes of row data (by the average row width of a sample of up to 1,000 rows,
+ * {@code pg_column_size}), and at least one row. Key-range bounds come from one pass over the key
+ * index ({@code ORDER BY key OFFSET n-1 LIMIT 1} from the previous bound), block ranges from the
+ * table's size in blocks.
+ *
+ * <p>Refuses, before anything is read, a table whose updates and deletes PostgreSQL cannot publish
+ * (REPLICA IDENTITY NOTHING, or DEFAULT without a primary key).
+ */
+public final class SnapshotPlanner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotPlanner.class);
+
+    /** The tables and their chunks, in table order and, within a table, in key order. */
+    public record Plan(List<SnapshotTable> tables, List<SnapshotChunk> chunks) {}
+
+    private SnapshotPlanner() {}
+
+    /**
+     * @throws PgWalException for a refused or missing table (naming it and the fix), or when the
+     *     catalog cannot be read
+     */
+    public static Plan plan(PgWalConnectionConfig config, SnapshotEpoch epoch, int chunkRows,
+            long chunkBytes) {
+        try (Connection c = ReplicationSetup.connect(config, false)) {
+            ChunkReader.beginInSnapshot(c, epoch);
+            List<SnapshotTable> tables = new ArrayList<>();
+            for (QualifiedName name : tableNames(c, config)) {
+                tables.add(describe(c, name));
+            }
+            List<SnapshotChunk> chunks = new ArrayList<>();
+            for (int t = 0; t < tables.size(); t++) {
+                long started = System.nanoTime();
+                int before = chunks.size();
+                cut(c, tables.get(t), t, chunkRows, chunkBytes, chunks);
+                LOG.info("Snapshot of {}: {} chunks (planned in {} ms)", tables.get(t),
+                        chunks.size() - before, (System.nanoTime() - started) / 1_000_000);
+            }
+            c.commit();
+            return new Plan(tables, chunks);
+        } catch (SQLException e) {
+            throw new PgWalException("Planning the snapshot of " + config.jdbcUrl() + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks, without a snapshot, that every captured table exists and can be snapshotted exactly,
+     * before anything is created on the server.
+     *
+     * @throws PgWalException for a missing or refused table
+     */
+    public static void check(PgWalConnectionConfig config) {
+        try (Connection c = ReplicationSetup.connect(config, false)) {
+            for (QualifiedName name : tableNames(c, config)) {
+                describe(c, name);
+            }
+        } catch (SQLException e) {
+            throw new PgWalException("Checking the tables to snapshot on " + config.jdbcUrl()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<QualifiedName> tableNames(Connection c, PgWalConnectionConfig config)
+            throws SQLException {
+        List<QualifiedName> names = new ArrayList<>();
+        if (!config.tables().isEmpty()) {
+            config.tables().forEach(t -> names.add(SqlIdentifiers.parseQualifiedName(t)));
+            return names;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?")) {
+            ps.setString(1, config.publicationName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new PgWalException("Publication '" + config.publicationName() + "' (option"
+                            + " 'publication.name') does not exist in database '" + config.database()
+                            + "', so the snapshot does not know which tables to read. Create it, or"
+                            + " name the tables (option 'table-name' / tables(...))");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM"
+                + " pg_catalog.pg_publication_tables WHERE pubname = ? ORDER BY 1, 2")) {
+            ps.setString(1, config.publicationName());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(new QualifiedName(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return names;
+    }
+
+    static SnapshotTable describe(Connection c, QualifiedName name) throws SQLException {
+        int oid;
+        char identity;
+        try (PreparedStatement ps = c.prepareStatement("SELECT cl.oid::int8, cl.relreplident::text"
+                + " FROM pg_catalog.pg_class cl JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = cl.relnamespace WHERE n.nspname = ? AND cl.relname = ?"
+                + " AND cl.relkind IN ('r', 'p')")) {
+            ps.setString(1, name.schema());
+            ps.setString(2, name.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new PgWalException("Table " + name + " (option 'table-name' / tables, or"
+                            + " the publication) does not exist: the snapshot cannot read it");
+                }
+                oid = (int) rs.getLong(1);
+                identity = rs.getString(2).charAt(0);
+            }
+        }
+        List<String> key = new ArrayList<>();
+        List<String> keyTypes = new ArrayList<>();
+        // The replica identity index, else the primary key: the columns pgoutput sends as the old
+        // key, which is what the stream's snapshot filter judges a row by.
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname,"
+                + " pg_catalog.format_type(a.atttypid, a.atttypmod)"
+                + " FROM pg_catalog.pg_index i"
+                + " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)"
+                + " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                + " WHERE i.indrelid = CAST(? AS pg_catalog.oid)"
+                + " AND CASE WHEN ? = 'i' THEN i.indisreplident ELSE i.indisprimary END"
+                + " ORDER BY k.ord")) {
+            ps.setLong(1, Integer.toUnsignedLong(oid));
+            ps.setString(2, String.valueOf(identity));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                    keyTypes.add(rs.getString(2));
+                }
+            }
+        }
+        String quoted = name.quoted();
+        if (identity == 'n' || (identity == 'd' && key.isEmpty())) {
+            throw new PgWalException("Table " + name + " has " + (identity == 'n'
+                    ? "REPLICA IDENTITY NOTHING" : "no primary key and REPLICA IDENTITY DEFAULT")
+                    + ", so PostgreSQL cannot publish which row an UPDATE or DELETE changed and the"
+                    + " snapshot could not be kept exact. Add a primary key, or run ALTER TABLE "
+                    + quoted + " REPLICA IDENTITY FULL (or USING INDEX on a unique index of NOT NULL"
+                    + " columns), or leave the table out of the capture");
+        }
+        List<RelationColumn> columns = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid::int8,"
+                + " a.atttypmod, pg_catalog.format_type(a.atttypid, a.atttypmod)"
+                + " FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS pg_catalog.oid)"
+                + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
+                + " ORDER BY a.attnum")) {
+            ps.setLong(1, Integer.toUnsignedLong(oid));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String col = rs.getString(1);
+                    boolean isKey = identity == 'f' || key.contains(col);
+                    columns.add(new RelationColumn(isKey, col, (int) rs.getLong(2), rs.getInt(3)));
+                    types.add(rs.getString(4));
+                }
+            }
+        }
+        List<Integer> partitions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT relid::oid::int8 FROM"
+                + " pg_catalog.pg_partition_tree(CAST(? AS pg_catalog.oid)) WHERE isleaf"
+                + " AND relid::oid <> CAST(? AS pg_catalog.oid)")) {
+            ps.setLong(1, Integer.toUnsignedLong(oid));
+            ps.setLong(2, Integer.toUnsignedLong(oid));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    partitions.add((int) rs.getLong(1));
+                }
+            }
+        }
+        return new SnapshotTable(oid, name.schema(), name.name(), identity, columns, types, key,
+                keyTypes, partitions);
+    }
+
+    private static void cut(Connection c, SnapshotTable t, int tableIndex, int chunkRows,
+            long chunkBytes, List<SnapshotChunk> chunks) throws SQLException {
+        double width = averageRowBytes(c, t);
+        long rows = (long) Math.min(chunkRows, Math.max(1.0, chunkBytes / Math.max(1.0, width)));
+        if (t.byBlocks()) {
+            long blocks;
+            long blockSize;
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_relation_size("
+                    + "CAST(? AS pg_catalog.oid)), current_setting('block_size')::int8")) {
+                ps.setLong(1, Integer.toUnsignedLong(t.oid()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    blockSize = rs.getLong(2);
+                    blocks = rs.getLong(1) / blockSize;
+                }
+            }
+            // Rows per block from the sample's width; a block range of about `rows` rows.
+            long perChunk = Math.max(1, (long) (rows * Math.max(1.0, width) / blockSize));
+            long start = 0;
+            // The last chunk is open-ended: blocks added after the snapshot hold no row it sees,
+            // but a partitioned or growing table needs no exact block count to be complete.
+            while (start + perChunk < blocks) {
+                chunks.add(new SnapshotChunk(chunks.size(), tableIndex, List.of(Long.toString(start)),
+                        List.of(Long.toString(start + perChunk))));
+                start += perChunk;
+            }
+            chunks.add(new SnapshotChunk(chunks.size(), tableIndex, List.of(Long.toString(start)),
+                    null));
+            return;
+        }
+        String keyList = ChunkReader.quotedKey(t);
+        List<String> lower = null;
+        while (true) {
+            String sql = "SELECT " + textKey(t) + " FROM " + t.quotedName()
+                    + (lower == null ? "" : " WHERE " + ChunkReader.rowCompare(t, ">", lower))
+                    + " ORDER BY " + keyList + " OFFSET " + (rows - 1) + " LIMIT 1";
+            List<String> upper = null;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                if (rs.next()) {
+                    upper = new ArrayList<>();
+                    for (int i = 1; i <= t.chunkKey().size(); i++) {
+                        upper.add(rs.getString(i));
+                    }
+                }
+            }
+            chunks.add(new SnapshotChunk(chunks.size(), tableIndex, lower, upper));
+            if (upper == null) {
+                return;
+            }
+            lower = upper;
+        }
+    }
+
+    private static String textKey(SnapshotTable t) {
+        List<String> cols = new ArrayList<>();
+        t.chunkKey().forEach(k -> cols.add(SqlIdentifiers.quoteIdentifier(k) + "::text"));
+        return String.join(", ", cols);
+    }
+
+    private static double averageRowBytes(Connection c, SnapshotTable t) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT coalesce(avg(pg_catalog.pg_column_size(r.*)), 0) FROM (SELECT * FROM "
+                        + t.quotedName() + " LIMIT 1000) r")) {
+            rs.next();
+            return rs.getDouble(1);
+        }
+    }
+}

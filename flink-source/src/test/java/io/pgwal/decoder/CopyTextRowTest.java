@@ -1,0 +1,53 @@
+package io.pgwal.decoder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgwal.PgWalException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** COPY's text format into the same TupleData pgoutput produces. */
+class CopyTextRowTest {
+
+    private static TupleData parse(String row, int columns) {
+        return CopyTextRow.parse(row.getBytes(StandardCharsets.UTF_8), columns);
+    }
+
+    @Test
+    void valuesNullsAndEmptyStrings() {
+        TupleData t = parse("1\t\\N\t\tlast\n", 4);
+        assertThat(t.size()).isEqualTo(4);
+        assertThat(t.text(0)).isEqualTo("1");
+        assertThat(t.isNull(1)).isTrue();
+        assertThat(t.kind(2)).isEqualTo(TupleData.TEXT);
+        assertThat(t.text(2)).isEmpty();
+        assertThat(t.text(3)).isEqualTo("last");
+    }
+
+    @Test
+    void everyEscapeCopyWrites() {
+        TupleData t = parse("a\\tb\\nc\\\\d\\re\\bf\\fg\\vh\t\\101\\x42\\x4\tSüd", 3);
+        assertThat(t.text(0)).isEqualTo("a\tb\nc\\d\re\bf\fg\u000Bh");
+        assertThat(t.text(1)).isEqualTo("AB\u0004");
+        assertThat(t.text(2)).isEqualTo("Süd");
+    }
+
+    @Test
+    void aLiteralBackslashNIsNotNull() {
+        // COPY writes a backslash as \\ , so "\\N" is the two characters \N, not NULL.
+        TupleData t = parse("\\\\N", 1);
+        assertThat(t.isNull(0)).isFalse();
+        assertThat(t.text(0)).isEqualTo("\\N");
+    }
+
+    @Test
+    void wrongColumnCountsAndCutEscapesAreErrors() {
+        assertThatThrownBy(() -> parse("1\t2", 1)).isInstanceOf(PgWalException.class)
+                .hasMessageContaining("more than 1");
+        assertThatThrownBy(() -> parse("1", 2)).isInstanceOf(PgWalException.class)
+                .hasMessageContaining("expected 2");
+        assertThatThrownBy(() -> parse("abc\\", 1)).isInstanceOf(PgWalException.class)
+                .hasMessageContaining("escape");
+    }
+}

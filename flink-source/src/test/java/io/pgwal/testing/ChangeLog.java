@@ -1,0 +1,135 @@
+package io.pgwal.testing;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Change envelopes as lines (so a test sink can collect them), and a strict replay of such lines
+ * into the table they describe: a row read or inserted twice, or a change to a row that is not
+ * there, is a duplicate or a loss, reported as a problem. Values are compared in PostgreSQL's text
+ * form, so use tables whose types print alike in both (integers, numeric, text, uuid).
+ */
+public final class ChangeLog {
+
+    private static final String SEP = "\u0001";
+    private static final String NULL = "\\N";
+
+    private ChangeLog() {}
+
+    /** One envelope: its op, snapshot flag, commit LSN, txid, old and new key, new row. */
+    public record Entry(String op, boolean snapshot, long commitLsn, long txid, String beforeKey,
+            String afterKey, String row) {
+
+        /** The key the change is about (the new one, or the old one for a delete). */
+        public String key() {
+            return afterKey != null ? afterKey : beforeKey;
+        }
+    }
+
+    /** The line of {@code envelope}, keys made of {@code keyColumns}. */
+    public static String line(GenericRecord envelope, List<String> keyColumns) {
+        GenericRecord source = Envelopes.source(envelope);
+        GenericRecord before = (GenericRecord) envelope.get("before");
+        GenericRecord after = (GenericRecord) envelope.get("after");
+        String afterKey = after == null ? null : key(after, keyColumns);
+        String beforeKey = before == null ? afterKey : key(before, keyColumns);
+        return String.join(SEP, Envelopes.op(envelope), String.valueOf(source.get("snapshot")),
+                String.valueOf(source.get("commit_lsn")), String.valueOf(source.get("txid")),
+                String.valueOf(beforeKey), String.valueOf(afterKey),
+                after == null ? NULL : row(after));
+    }
+
+    public static Entry parse(String line) {
+        String[] p = line.split(SEP, -1);
+        return new Entry(p[0], Boolean.parseBoolean(p[1]), Long.parseLong(p[2]),
+                Long.parseLong(p[3]), "null".equals(p[4]) ? null : p[4],
+                "null".equals(p[5]) ? null : p[5], p[6]);
+    }
+
+    public static List<Entry> parse(List<String> lines) {
+        List<Entry> entries = new ArrayList<>(lines.size());
+        lines.forEach(l -> entries.add(parse(l)));
+        return entries;
+    }
+
+    private static String key(GenericRecord r, List<String> keyColumns) {
+        List<String> parts = new ArrayList<>();
+        for (String k : keyColumns) {
+            Schema.Field f = r.getSchema().getField(k);
+            parts.add(String.valueOf(Envelopes.toJava(f.schema(), r.get(f.pos()))));
+        }
+        return String.join(",", parts);
+    }
+
+    private static String row(GenericRecord r) {
+        List<String> parts = new ArrayList<>();
+        for (Schema.Field f : r.getSchema().getFields()) {
+            Object v = Envelopes.toJava(f.schema(), r.get(f.pos()));
+            parts.add(v == null ? NULL : v.toString());
+        }
+        return String.join("|", parts);
+    }
+
+    /**
+     * Replays {@code entries} in order into key → row; every duplicate and loss is added to {@code
+     * problems}.
+     */
+    public static Map<String, String> replay(List<Entry> entries, List<String> problems) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            switch (e.op()) {
+                case "READ", "INSERT" -> {
+                    if (rows.put(e.afterKey(), e.row()) != null) {
+                        problems.add("duplicate " + e);
+                    }
+                }
+                case "UPDATE" -> {
+                    if (rows.remove(e.beforeKey()) == null) {
+                        problems.add("update of a missing row " + e);
+                    }
+                    if (rows.put(e.afterKey(), e.row()) != null) {
+                        problems.add("update onto an existing row " + e);
+                    }
+                }
+                case "DELETE" -> {
+                    if (rows.remove(e.beforeKey()) == null) {
+                        problems.add("delete of a missing row " + e);
+                    }
+                }
+                default -> problems.add("unexpected " + e);
+            }
+        }
+        return rows;
+    }
+
+    /** The table as key → row, in the same text forms (columns in attribute order). */
+    public static Map<String, String> table(TestPostgres pg, String table, List<String> keyColumns)
+            throws SQLException {
+        Map<String, String> rows = new LinkedHashMap<>();
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> parts = new ArrayList<>();
+                List<String> key = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    String v = rs.getString(i);
+                    parts.add(v == null ? NULL : v);
+                }
+                for (String k : keyColumns) {
+                    key.add(rs.getString(k));
+                }
+                rows.put(String.join(",", key), String.join("|", parts));
+            }
+        }
+        return rows;
+    }
+}
