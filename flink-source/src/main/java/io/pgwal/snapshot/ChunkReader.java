@@ -55,9 +55,9 @@ public final class ChunkReader {
             beginInSnapshot(connection, epoch);
         } catch (SQLException e) {
             connection.rollback();
-            // 22023 invalid_parameter_value: "invalid snapshot identifier" once the exporting
-            // session has ended.
-            if ("22023".equals(e.getSQLState())) {
+            // Once the exporting session has ended: 42704 undefined_object ("snapshot ... does not
+            // exist"), or 22023 invalid_parameter_value ("invalid snapshot identifier").
+            if ("42704".equals(e.getSQLState()) || "22023".equals(e.getSQLState())) {
                 throw new EpochExpiredException(epoch, e);
             }
             throw e;

@@ -248,9 +248,15 @@ public final class SnapshotPlanner {
         }
     }
 
+    /**
+     * The key columns as text, aliased: an output column named like a key column would make
+     * {@code ORDER BY key} sort by the text instead of the key's own order.
+     */
     private static String textKey(SnapshotTable t) {
         List<String> cols = new ArrayList<>();
-        t.chunkKey().forEach(k -> cols.add(SqlIdentifiers.quoteIdentifier(k) + "::text"));
+        for (int i = 0; i < t.chunkKey().size(); i++) {
+            cols.add(SqlIdentifiers.quoteIdentifier(t.chunkKey().get(i)) + "::text AS pgwal_k" + i);
+        }
         return String.join(", ", cols);
     }
 

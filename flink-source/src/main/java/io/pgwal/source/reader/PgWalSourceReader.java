@@ -65,9 +65,11 @@ public final class PgWalSourceReader
             boolean streamsAfterSnapshot,
             Configuration flinkConfig,
             SourceReaderContext context) {
+        // One set of metrics per reader: Flink may close an idle fetcher and start a new one (with
+        // a new split reader), and a second registration of the same names would be ignored.
         this(config, new PgWalAckHandle(), new PgWalPendingPosition(), new PgWalEpochHandle(),
-                new ExpiredEpochs(), maxBatchSize, maxReconnectAttempts, reconnectBackoff,
-                streamsAfterSnapshot, flinkConfig, context);
+                new ExpiredEpochs(), new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
+                maxReconnectAttempts, reconnectBackoff, streamsAfterSnapshot, flinkConfig, context);
     }
 
     private PgWalSourceReader(
@@ -76,6 +78,7 @@ public final class PgWalSourceReader
             PgWalPendingPosition pending,
             PgWalEpochHandle epochs,
             ExpiredEpochs expired,
+            PgWalReaderMetrics metrics,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
@@ -83,8 +86,7 @@ public final class PgWalSourceReader
             Configuration flinkConfig,
             SourceReaderContext context) {
         super(
-                () -> new PgWalSplitReader(config, acks, pending, epochs,
-                        new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
+                () -> new PgWalSplitReader(config, acks, pending, epochs, metrics, maxBatchSize,
                         maxReconnectAttempts, reconnectBackoff),
                 new PgWalRecordEmitter(expired),
                 flinkConfig,
