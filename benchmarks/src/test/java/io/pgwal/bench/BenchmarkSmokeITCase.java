@@ -27,4 +27,12 @@ class BenchmarkSmokeITCase {
         assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink");
         seen.values().forEach(counts -> assertThat(counts).containsExactly(2001L));
     }
+
+    @Test
+    void everySnapshotWayReadsEveryRow() throws Exception {
+        Map<String, List<Long>> seen = SnapshotBenchmark.run(5000, 1, List.of(1, 2),
+                List.of("copy-binary", "copy-text", "snapshot"), 700);
+        assertThat(seen).containsOnlyKeys("copy-binary", "copy-text", "snapshot-p1", "snapshot-p2");
+        seen.values().forEach(counts -> assertThat(counts).containsExactly(5000L));
+    }
 }

@@ -27,6 +27,45 @@ public final class CopyTextRow {
         if (end > 0 && row[end - 1] == '\n') {
             end--;
         }
+        TupleData plain = parsePlain(row, end, columns);
+        return plain != null ? plain : parseEscaped(row, end, columns);
+    }
+
+    /**
+     * The common case, a row without any backslash: the values are views into {@code row} itself
+     * (no copy). Returns null when the row has a backslash.
+     */
+    private static TupleData parsePlain(byte[] row, int end, int columns) {
+        byte[] kinds = new byte[columns];
+        int[] offsets = new int[columns];
+        int[] lengths = new int[columns];
+        int col = 0;
+        int start = 0;
+        for (int i = 0; i <= end; i++) {
+            byte b = i < end ? row[i] : (byte) '\t';
+            if (b == '\\') {
+                return null;
+            }
+            if (b == '\t') {
+                if (col == columns) {
+                    throw new io.pgwal.PgWalException("COPY row has more than " + columns
+                            + " columns (byte " + i + ")");
+                }
+                kinds[col] = TupleData.TEXT;
+                offsets[col] = start;
+                lengths[col] = i - start;
+                col++;
+                start = i + 1;
+            }
+        }
+        if (col != columns) {
+            throw new io.pgwal.PgWalException("COPY row has " + col + " columns, expected "
+                    + columns);
+        }
+        return new TupleData(row, kinds, offsets, lengths);
+    }
+
+    private static TupleData parseEscaped(byte[] row, int end, int columns) {
         byte[] out = new byte[end];
         byte[] kinds = new byte[columns];
         int[] offsets = new int[columns];

@@ -28,8 +28,9 @@ public final class JdbcKeyOrder implements SnapshotFilter.KeyOrder {
         List<String> left = new ArrayList<>(types.size());
         List<String> right = new ArrayList<>(types.size());
         for (String type : types) {
-            left.add("CAST(? AS " + type + ")");
-            right.add("CAST(? AS " + type + ")");
+            // "type" may end in the column's COLLATE clause, which CAST(... AS ...) would not take.
+            left.add("?::" + type);
+            right.add("?::" + type);
         }
         String l = "ROW(" + String.join(", ", left) + ")";
         String r = "ROW(" + String.join(", ", right) + ")";

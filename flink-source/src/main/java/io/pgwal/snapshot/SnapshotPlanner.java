@@ -136,8 +136,14 @@ public final class SnapshotPlanner {
         List<String> keyTypes = new ArrayList<>();
         // The replica identity index, else the primary key: the columns pgoutput sends as the old
         // key, which is what the stream's snapshot filter judges a row by.
+        // The type with the column's collation (when not the database default), so that bound
+        // literals compare in the column's own order wherever they are used.
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname,"
                 + " pg_catalog.format_type(a.atttypid, a.atttypmod)"
+                + " || coalesce((SELECT ' COLLATE ' || quote_ident(cn.nspname) || '.'"
+                + " || quote_ident(co.collname) FROM pg_catalog.pg_collation co"
+                + " JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
+                + " WHERE co.oid = a.attcollation AND a.attcollation <> 100), '')"
                 + " FROM pg_catalog.pg_index i"
                 + " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)"
                 + " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"

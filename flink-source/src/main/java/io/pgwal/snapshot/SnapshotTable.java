@@ -23,8 +23,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * @param chunkKey the key columns chunks are key ranges of (the replica identity index, else the
  *     primary key), in index order; empty for a table without one (REPLICA IDENTITY FULL), whose
  *     chunks are block ranges ({@code ctid})
- * @param chunkKeyTypes each chunk key column's type as {@code format_type} prints it, used to cast
- *     boundary literals
+ * @param chunkKeyTypes each chunk key column's type as {@code format_type} prints it, followed by
+ *     {@code COLLATE schema.name} when the column's collation is not the database default; used
+ *     to cast bound literals so that they compare in the column's order
  */
 public record SnapshotTable(
         int oid,

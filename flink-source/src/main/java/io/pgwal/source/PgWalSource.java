@@ -98,7 +98,7 @@ public final class PgWalSource
     @Override
     public SourceReader<GenericRecord, PgWalSourceSplit> createReader(SourceReaderContext context) {
         return new PgWalSourceReader(config, maxBatchSize, maxReconnectAttempts, reconnectBackoff,
-                startupMode.streams(), new Configuration(), context);
+                new Configuration(), context);
     }
 
     @Override

@@ -24,9 +24,12 @@ public final class ChangeLog {
 
     private ChangeLog() {}
 
-    /** One envelope: its op, snapshot flag, commit LSN, txid, old and new key, new row. */
-    public record Entry(String op, boolean snapshot, long commitLsn, long txid, String beforeKey,
-            String afterKey, String row) {
+    /**
+     * One envelope: its op, snapshot flag, position ({@code commit_lsn}, {@code tx_index}), txid,
+     * old and new key, new row.
+     */
+    public record Entry(String op, boolean snapshot, long commitLsn, int txIndex, long txid,
+            String beforeKey, String afterKey, String row) {
 
         /** The key the change is about (the new one, or the old one for a delete). */
         public String key() {
@@ -42,7 +45,8 @@ public final class ChangeLog {
         String afterKey = after == null ? null : key(after, keyColumns);
         String beforeKey = before == null ? afterKey : key(before, keyColumns);
         return String.join(SEP, Envelopes.op(envelope), String.valueOf(source.get("snapshot")),
-                String.valueOf(source.get("commit_lsn")), String.valueOf(source.get("txid")),
+                String.valueOf(source.get("commit_lsn")), String.valueOf(source.get("tx_index")),
+                String.valueOf(source.get("txid")),
                 String.valueOf(beforeKey), String.valueOf(afterKey),
                 after == null ? NULL : row(after));
     }
@@ -50,8 +54,22 @@ public final class ChangeLog {
     public static Entry parse(String line) {
         String[] p = line.split(SEP, -1);
         return new Entry(p[0], Boolean.parseBoolean(p[1]), Long.parseLong(p[2]),
-                Long.parseLong(p[3]), "null".equals(p[4]) ? null : p[4],
-                "null".equals(p[5]) ? null : p[5], p[6]);
+                Integer.parseInt(p[3]), Long.parseLong(p[4]), "null".equals(p[5]) ? null : p[5],
+                "null".equals(p[6]) ? null : p[6], p[7]);
+    }
+
+    /**
+     * The order to replay {@code entries} in: snapshot rows first (as they came), then the changes
+     * by position. Changes of different keys may reach a sink out of commit order after a keyBy;
+     * their positions give the commit order back.
+     */
+    public static List<Entry> inReplayOrder(List<Entry> entries) {
+        List<Entry> ordered = new ArrayList<>(entries.stream().filter(Entry::snapshot).toList());
+        entries.stream().filter(e -> !e.snapshot())
+                .sorted(java.util.Comparator.comparingLong(Entry::commitLsn)
+                        .thenComparingInt(Entry::txIndex))
+                .forEach(ordered::add);
+        return ordered;
     }
 
     public static List<Entry> parse(List<String> lines) {

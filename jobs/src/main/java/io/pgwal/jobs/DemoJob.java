@@ -17,7 +17,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The pgwal demo: streams a PostgreSQL database's changes through Flink and prints each change
@@ -68,8 +67,6 @@ public final class DemoJob {
                         .start();
                 Connection admin = pg.getPostgresDatabase().getConnection()) {
             execute(admin, resource("demo-schema.sql"));
-            // Create the slot before writing, so that the workload's changes are kept for us.
-            queryString(admin, "SELECT pg_create_logical_replication_slot(?, 'pgoutput')::text", SLOT);
             PgWalSourceBuilder builder = PgWalSource.builder()
                     .hostname("localhost")
                     .port(pg.getPort())
@@ -82,17 +79,26 @@ public final class DemoJob {
                 follow(pg, builder);
                 return;
             }
-            DemoWorkload workload = new DemoWorkload(pg.getPostgresDatabase().getConnection());
-            int changes = workload.runScripted();
-            String stop = queryString(admin, "SELECT pg_current_wal_insert_lsn()::text");
-            System.out.println("pgwal demo: wrote " + changes + " row changes and one message in"
-                    + " 4 transactions; streaming slot " + SLOT + " up to " + stop);
+            // scan.startup.mode = initial (the default): the rows already in the tables first,
+            // then the changes made after them. pgwal creates the slot.
+            DemoProgress.reset();
             StreamExecutionEnvironment env = environment();
-            env.fromSource(builder.stopAtLsn(LogSequenceNumber.valueOf(stop)).build(),
-                            WatermarkStrategy.noWatermarks(), "pgwal")
+            env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "pgwal")
+                    .map(new DemoProgress())
                     .map(new ChangeFormatter())
                     .print();
-            env.execute("pgwal demo");
+            JobClient job = env.executeAsync("pgwal demo");
+            long seeded = queryLong(admin, "SELECT (SELECT count(*) FROM demo.customers)"
+                    + " + (SELECT count(*) FROM demo.orders)");
+            System.out.println("pgwal demo: the tables hold " + seeded + " rows; reading them"
+                    + " (op READ), then streaming");
+            DemoProgress.await(seeded, job);
+            DemoWorkload workload = new DemoWorkload(pg.getPostgresDatabase().getConnection());
+            int changes = workload.runScripted();
+            System.out.println("pgwal demo: snapshot read; wrote " + changes + " row changes and one"
+                    + " message in 4 transactions");
+            DemoProgress.await(seeded + changes + 1, job);
+            job.cancel().get();
             System.out.println("pgwal demo: done. Slot " + SLOT + " confirmed_flush_lsn = "
                     + queryString(admin, "SELECT confirmed_flush_lsn::text FROM"
                             + " pg_replication_slots WHERE slot_name = ?", SLOT)
@@ -135,6 +141,47 @@ public final class DemoJob {
     private static void execute(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Counts the records that passed (the local cluster runs in this JVM), so the demo knows when
+     * the snapshot is through and when the changes have arrived.
+     */
+    private static final class DemoProgress
+            implements org.apache.flink.api.common.functions.MapFunction<
+                    org.apache.avro.generic.GenericRecord, org.apache.avro.generic.GenericRecord> {
+        private static final java.util.concurrent.atomic.AtomicLong SEEN =
+                new java.util.concurrent.atomic.AtomicLong();
+
+        static void reset() {
+            SEEN.set(0);
+        }
+
+        /** Waits until {@code records} passed; fails when the job ended or after two minutes. */
+        static void await(long records, JobClient job) throws Exception {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (SEEN.get() < records) {
+                if (job.getJobStatus().get().isGloballyTerminalState()
+                        || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("pgwal demo: expected " + records
+                            + " records, got " + SEEN.get() + " (job " + job.getJobStatus().get() + ")");
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        @Override
+        public org.apache.avro.generic.GenericRecord map(org.apache.avro.generic.GenericRecord r) {
+            SEEN.incrementAndGet();
+            return r;
         }
     }
 

@@ -76,7 +76,9 @@ class TaskManagerKillIT {
                 "--stop-at-lsn", pg.currentInsertLsn().asString(),
                 "--hostname", "localhost", "--port", Integer.toString(pg.port()),
                 "--username", pg.user(), "--database-name", pg.database(),
-                "--slot.name", "k_slot", "--publication.name", "k_pub");
+                "--slot.name", "k_slot", "--publication.name", "k_pub",
+                // The changes are the subject here (the slot was created before them).
+                "--scan.startup.mode", "committed-offset");
 
         // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
         // to restore, after a seeded extra delay.

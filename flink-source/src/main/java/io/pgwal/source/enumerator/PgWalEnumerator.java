@@ -9,6 +9,7 @@ import io.pgwal.snapshot.SnapshotFilter;
 import io.pgwal.snapshot.SnapshotPlanner;
 import io.pgwal.snapshot.SnapshotTable;
 import io.pgwal.source.StartupMode;
+import io.pgwal.source.event.SnapshotEvents.ChunksEmitted;
 import io.pgwal.source.event.SnapshotEvents.ChunksFinished;
 import io.pgwal.source.event.SnapshotEvents.EpochExpired;
 import io.pgwal.source.event.SnapshotEvents.FinishedChunk;
@@ -47,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * enumerator's record of finished chunks can never be rolled back by a restore. When every chunk is
  * finished, the epoch is closed and the stream split is created with the {@link SnapshotFilter} of
  * the chunks' epoch LSNs: its first record is emitted after every snapshot record has passed a
- * completed checkpoint's barrier on every channel, so each key's snapshot record reaches every
- * downstream operator before the key's later changes (aligned or not, the barrier was processed).
+ * completed checkpoint's barrier on every channel, so with aligned checkpoints each key's snapshot
+ * record reaches every downstream operator before the key's later changes. (With unaligned
+ * checkpoints, records that a barrier overtook may still be in flight when it completes.) A
+ * snapshot-only source has no stream to order against: it is done once every chunk was emitted.
  * The stream starts at the slot, which existed before the first epoch, so at or before every
  * epoch's LSN.
  *
@@ -77,6 +80,13 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     private List<SnapshotChunk> chunks;
     private final Deque<Integer> pending = new ArrayDeque<>();
     private final Map<Integer, FinishedChunk> finished = new LinkedHashMap<>();
+    /**
+     * Chunks emitted but not yet held by a completed checkpoint, by reader: a failover of that
+     * reader takes them back (the chunk returns through addSplitsBack, or the restored reader reads
+     * it again). Not checkpointed.
+     */
+    private final Map<Integer, Map<Integer, FinishedChunk>> emitted = new HashMap<>();
+    private boolean warnedUnconfirmed;
     private long lastEpochId;
 
     @Nullable private EpochHolder epoch;
@@ -167,6 +177,14 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
 
     @Override
     public void addReader(int subtaskId) {
+        // A reader registering again was restarted: what it emitted since its last completed
+        // checkpoint was taken back.
+        Map<Integer, FinishedChunk> lost = emitted.remove(subtaskId);
+        if (lost != null && !lost.isEmpty() && !mode.streams()) {
+            LOG.info("Reader {} restarted: {} chunks it emitted since its last checkpoint are"
+                    + " read again", subtaskId, lost.size());
+            streamCreated = false;
+        }
         if (streamCreated || !mode.streams()) {
             // Readers of a streaming source do not ask; the stream split goes to the first one.
             assign();
@@ -184,8 +202,15 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
                 int id = ((PgWalSnapshotSplit) s).chunk().id();
                 if (!finished.containsKey(id) && !pending.contains(id)) {
                     pending.addFirst(id);
+                    if (!mode.streams()) {
+                        streamCreated = false; // a snapshot-only source is not done after all
+                    }
                 }
             }
+        }
+        Map<Integer, FinishedChunk> lost = emitted.remove(subtaskId);
+        if (lost != null && !lost.isEmpty() && !mode.streams()) {
+            streamCreated = false;
         }
         waitingForSplit.remove(subtaskId);
         waitingForEpoch.remove(subtaskId);
@@ -331,10 +356,29 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     public void handleSourceEvent(int subtaskId, SourceEvent event) {
         if (event instanceof ChunksFinished f) {
             for (FinishedChunk c : f.chunks()) {
+                emitted.getOrDefault(subtaskId, Map.of()).remove(c.chunkId());
                 chunkFinished(c);
             }
             if (!streamCreated && chunks != null && finished.size() == chunks.size()) {
                 snapshotFinished();
+            }
+        } else if (event instanceof ChunksEmitted e) {
+            for (FinishedChunk c : e.chunks()) {
+                if (!finished.containsKey(c.chunkId())) {
+                    emitted.computeIfAbsent(subtaskId, k -> new HashMap<>()).put(c.chunkId(), c);
+                }
+            }
+            long done = finished.size() + emitted.values().stream().mapToLong(Map::size).sum();
+            if (!streamCreated && chunks != null && done == chunks.size()) {
+                if (!mode.streams()) {
+                    // Nothing to order against: a snapshot-only source is done once every chunk
+                    // was emitted (a failover before the next checkpoint makes it read them again).
+                    snapshotFinished();
+                } else if (!warnedUnconfirmed) {
+                    warnedUnconfirmed = true;
+                    context.callAsync(() -> null, (r, t) -> warnIfUnconfirmed(),
+                            UNCONFIRMED_WARNING.toMillis(), UNCONFIRMED_WARNING.toMillis());
+                }
             }
         } else if (event instanceof EpochExpired e) {
             if (epoch != null && epoch.epoch().id() > e.epochId()) {
@@ -351,6 +395,18 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             openEpoch();
         } else {
             LOG.warn("Ignoring unknown source event {} from reader {}", event, subtaskId);
+        }
+    }
+
+    private static final java.time.Duration UNCONFIRMED_WARNING = java.time.Duration.ofSeconds(60);
+
+    /** Every chunk was emitted, but checkpoints do not confirm them: is checkpointing off? */
+    private void warnIfUnconfirmed() {
+        if (!streamCreated) {
+            LOG.warn("Every snapshot chunk was emitted, but no completed checkpoint holds {} of"
+                    + " them yet, and the stream starts only after one does. Enable checkpointing"
+                    + " (the slot is only confirmed by checkpoints, too)", chunks.size()
+                    - finished.size());
         }
     }
 

@@ -23,6 +23,18 @@ public final class SnapshotEvents {
         }
     }
 
+    /**
+     * Reader to enumerator: these chunks were just emitted whole, but no completed checkpoint holds
+     * them yet, so a failover of this reader can still take them back. Enough to finish a
+     * snapshot-only source (whose chunks need no order against a stream); a streaming source waits
+     * for {@link ChunksFinished}.
+     */
+    public record ChunksEmitted(List<FinishedChunk> chunks) implements SourceEvent {
+        public ChunksEmitted {
+            chunks = List.copyOf(chunks);
+        }
+    }
+
     /** Reader to enumerator: epoch {@code epochId}'s snapshot can no longer be imported. */
     public record EpochExpired(long epochId) implements SourceEvent {}
 

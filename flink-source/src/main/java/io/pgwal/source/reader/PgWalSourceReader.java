@@ -4,6 +4,7 @@ import static io.pgwal.source.split.PgWalPosition.lsn;
 
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.snapshot.SnapshotEpoch;
+import io.pgwal.source.event.SnapshotEvents.ChunksEmitted;
 import io.pgwal.source.event.SnapshotEvents.ChunksFinished;
 import io.pgwal.source.event.SnapshotEvents.EpochExpired;
 import io.pgwal.source.event.SnapshotEvents.FinishedChunk;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Snapshot splits.</b> A finished chunk stays in this reader's checkpoints as a marker. Only
  * when a checkpoint holding the marker completes is the chunk reported finished to the enumerator,
- * so no restore can take back what the enumerator was told (without checkpointing, at once). The
- * markers are dropped when the enumerator says the snapshot is complete.
+ * so no restore can take back what the enumerator was told; before that it is reported as merely
+ * emitted. The markers are dropped when the enumerator says the snapshot is complete.
  */
 public final class PgWalSourceReader
         extends SingleThreadMultiplexSourceReaderBase<
@@ -49,27 +50,30 @@ public final class PgWalSourceReader
     private final PgWalAckHandle acks;
     private final PgWalPendingPosition pending;
     private final PgWalEpochHandle epochs;
-    /** Whether a finished chunk is final only once a checkpoint that holds it completes. */
-    private final boolean confirmByCheckpoint;
     private final TreeMap<Long, Long> restartLsnByCheckpoint = new TreeMap<>();
     /** Finished chunks by id; {@code reported} holds those the enumerator was told of. */
     private final Map<Integer, PgWalSnapshotSplit> markers = new LinkedHashMap<>();
     private final Map<Integer, Boolean> reported = new LinkedHashMap<>();
     private final TreeMap<Long, List<Integer>> markersByCheckpoint = new TreeMap<>();
+    /**
+     * Unfinished chunks this reader holds. It asks for the next chunk while it still has one, so
+     * the fetcher reads a chunk while the task thread emits the previous one.
+     */
+    private int chunksHeld;
+    private static final int CHUNKS_AHEAD = 2;
 
     public PgWalSourceReader(
             PgWalConnectionConfig config,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
-            boolean streamsAfterSnapshot,
             Configuration flinkConfig,
             SourceReaderContext context) {
         // One set of metrics per reader: Flink may close an idle fetcher and start a new one (with
         // a new split reader), and a second registration of the same names would be ignored.
         this(config, new PgWalAckHandle(), new PgWalPendingPosition(), new PgWalEpochHandle(),
                 new ExpiredEpochs(), new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
-                maxReconnectAttempts, reconnectBackoff, streamsAfterSnapshot, flinkConfig, context);
+                maxReconnectAttempts, reconnectBackoff, flinkConfig, context);
     }
 
     private PgWalSourceReader(
@@ -82,7 +86,6 @@ public final class PgWalSourceReader
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
-            boolean streamsAfterSnapshot,
             Configuration flinkConfig,
             SourceReaderContext context) {
         super(
@@ -95,13 +98,6 @@ public final class PgWalSourceReader
         this.pending = pending;
         this.epochs = epochs;
         expired.reader = this;
-        // Before a stream, a chunk counts as finished only once a completed checkpoint holds it:
-        // the stream starts after that checkpoint, so its barrier orders every snapshot record
-        // before every streamed one on every channel. (A reader cannot see whether the job
-        // checkpoints at all: its configuration is the TaskManager's. Streaming needs checkpoints
-        // anyway, as the slot only advances with them.) A snapshot-only source has no stream to
-        // order against, and may run without checkpoints: its chunks are final at once.
-        this.confirmByCheckpoint = streamsAfterSnapshot;
     }
 
     /** Forwards the emitter's news of an expired epoch to the reader (both on the task thread). */
@@ -140,6 +136,11 @@ public final class PgWalSourceReader
         }
         if (!toRead.isEmpty()) {
             super.addSplits(toRead);
+        }
+        long chunks = toRead.stream().filter(PgWalSnapshotSplit.class::isInstance).count();
+        chunksHeld += (int) chunks;
+        if (chunks > 0 && chunksHeld < CHUNKS_AHEAD) {
+            context.sendSplitRequest();
         }
     }
 
@@ -225,12 +226,13 @@ public final class PgWalSourceReader
             PgWalSnapshotSplit marker = s.chunk();
             markers.put(marker.chunk().id(), marker);
             chunkDone = true;
-            if (!confirmByCheckpoint) {
-                reported.put(marker.chunk().id(), true);
-                context.sendSourceEventToCoordinator(new ChunksFinished(List.of(finishedChunk(marker))));
-            }
+            chunksHeld--;
+            // Final only once a completed checkpoint holds it (see notifyCheckpointComplete); until
+            // then the enumerator learns that it was emitted, which a snapshot-only source (maybe
+            // running without checkpoints) needs to finish.
+            context.sendSourceEventToCoordinator(new ChunksEmitted(List.of(finishedChunk(marker))));
         }
-        if (chunkDone) {
+        if (chunkDone && chunksHeld < CHUNKS_AHEAD) {
             context.sendSplitRequest();
         }
     }

@@ -1,0 +1,199 @@
+package io.pgwal.bench;
+
+import io.pgwal.source.PgWalSource;
+import io.pgwal.source.StartupMode;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.postgresql.PGConnection;
+
+/**
+ * The snapshot benchmark: loads the drain benchmark's {@code orders} table with N rows, then reads
+ * it whole, several ways, in the same run:
+ *
+ * <ul>
+ *   <li>{@code copy-binary}: a raw {@code COPY orders TO STDOUT (FORMAT binary)} drained in Java
+ *       (pgjdbc's CopyManager into a byte counter): the ceiling, no decoding at all.
+ *   <li>{@code copy-text}: the same in text format, which is what pgwal's chunks read.
+ *   <li>{@code snapshot-pN}: the pgwal source with {@code scan.startup.mode = snapshot} at source
+ *       parallelism N on a local Flink, into a counting discard; timed from the first sink task's
+ *       start to the N-th row (the planning of chunks included, the cluster's start-up not).
+ *   <li>{@code snapshot-reuse-pN}: the same with Flink's object reuse on, so Flink does not
+ *       deep-copy each record between the chained source and sink.
+ * </ul>
+ *
+ * <p>Flags: --rows N (default 10,000,000), --repeat N (3), --parallelism 1,2,
+ * --chunk-rows N (the source's default), --ways copy-binary,copy-text,snapshot,snapshot-reuse. Prints each run
+ * and a table with rows/s, MB/s (of the table's heap size), the ratio to {@code copy-binary} in
+ * the same run, and the peak heap.
+ */
+public final class SnapshotBenchmark {
+
+    private static final AtomicLong SEEN = new AtomicLong();
+    private static final AtomicLong TASK_START_NANOS = new AtomicLong();
+    private static final AtomicLong LAST_NANOS = new AtomicLong();
+    private static volatile long expected;
+
+    private SnapshotBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "10000000", "repeat", "3",
+                "parallelism", "1,2", "ways", "copy-binary,copy-text,snapshot,snapshot-reuse", "chunk-rows", "0"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        List<Integer> parallelism = Arrays.stream(opt.get("parallelism").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        run(Long.parseLong(opt.get("rows")), Integer.parseInt(opt.get("repeat")), parallelism,
+                Arrays.asList(opt.get("ways").split(",")), Integer.parseInt(opt.get("chunk-rows")));
+    }
+
+    /** One way's runs: rows seen and seconds per run, peak heap over them. */
+    record Result(String way, List<Long> rows, double[] seconds, long peakHeapBytes) {
+        double median() {
+            double[] s = seconds.clone();
+            Arrays.sort(s);
+            return s[s.length / 2];
+        }
+    }
+
+    /** Runs the benchmark; returns way -> rows seen per run (for the smoke test). */
+    public static Map<String, List<Long>> run(long rows, int repeat, List<Integer> parallelism,
+            List<String> ways, int chunkRows) throws Exception {
+        Map<String, List<Long>> seen = new LinkedHashMap<>();
+        List<Result> results = new ArrayList<>();
+        try (BenchPostgres pg = BenchPostgres.start(); Connection c = pg.connect()) {
+            Backlog.createSchema(c);
+            long t0 = System.nanoTime();
+            Backlog.write(c, rows, 1_000_000, "insert");
+            try (Statement s = c.createStatement()) {
+                s.execute("VACUUM ANALYZE orders");
+            }
+            long tableBytes = queryLong(c, "SELECT pg_table_size('orders')");
+            System.out.printf("table: %d rows, %.1f MB (pg_table_size), loaded in %.1f s%n", rows,
+                    tableBytes / 1e6, (System.nanoTime() - t0) / 1e9);
+            for (String way : ways) {
+                String w = way.trim();
+                if (w.equals("snapshot") || w.equals("snapshot-reuse")) {
+                    boolean reuse = w.equals("snapshot-reuse");
+                    for (int p : parallelism) {
+                        results.add(measure(w + "-p" + p, repeat,
+                                () -> snapshot(pg.port(), rows, p, chunkRows, reuse)));
+                    }
+                } else {
+                    String format = w.equals("copy-binary") ? " (FORMAT binary)" : "";
+                    results.add(measure(w, repeat, () -> copy(c, format)));
+                }
+            }
+            results.forEach(r -> seen.put(r.way(), r.rows()));
+            printSummary(results, tableBytes);
+        }
+        return seen;
+    }
+
+    private interface Run {
+        long[] rowsAndNanos() throws Exception;
+    }
+
+    private static Result measure(String way, int repeat, Run run) throws Exception {
+        List<Long> counts = new ArrayList<>();
+        double[] secs = new double[repeat];
+        Measure.resetHeapPeak();
+        for (int r = 0; r < repeat; r++) {
+            long[] rn = run.rowsAndNanos();
+            counts.add(rn[0]);
+            secs[r] = rn[1] / 1e9;
+            System.out.printf("%-12s run %d: %d rows in %.2f s (%.0f rows/s)%n", way, r + 1, rn[0],
+                    secs[r], rn[0] / secs[r]);
+        }
+        return new Result(way, counts, secs, Measure.peakHeapBytes());
+    }
+
+    /** COPY the whole table to a byte counter; rows are COPY's own row count. */
+    private static long[] copy(Connection c, String format) throws Exception {
+        long start = System.nanoTime();
+        long n = c.unwrap(PGConnection.class).getCopyAPI()
+                .copyOut("COPY orders TO STDOUT" + format, OutputStream.nullOutputStream());
+        return new long[] {n, System.nanoTime() - start};
+    }
+
+    private static long[] snapshot(int port, long rows, int parallelism, int chunkRows,
+            boolean objectReuse) throws Exception {
+        SEEN.set(0);
+        TASK_START_NANOS.set(0);
+        LAST_NANOS.set(0);
+        expected = rows;
+        var builder = BenchPostgres.sourceBuilder(port, "snapshot_slot", Backlog.PUBLICATION,
+                "public.orders").startupMode(StartupMode.SNAPSHOT);
+        if (chunkRows > 0) {
+            builder.snapshotChunkSize(chunkRows, MemorySize.parse("64mb"));
+        }
+        PgWalSource source = builder.build();
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism, new Configuration());
+        if (objectReuse) {
+            env.getConfig().enableObjectReuse();
+        }
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").sinkTo(new CountingDiscard());
+        env.execute("pgwal snapshot benchmark");
+        return new long[] {SEEN.get(), LAST_NANOS.get() - TASK_START_NANOS.get()};
+    }
+
+    private static void printSummary(List<Result> results, long tableBytes) {
+        double ceiling = results.stream().filter(r -> r.way().equals("copy-binary"))
+                .mapToDouble(Result::median).findFirst().orElse(Double.NaN);
+        System.out.println();
+        System.out.println("| way | rows/s (median) | MB/s | x copy-binary | peak heap MB |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        for (Result r : results) {
+            double sec = r.median();
+            System.out.printf("| %s | %.0f | %.1f | %.2f | %d |%n", r.way(), r.rows().get(0) / sec,
+                    tableBytes / 1e6 / sec, ceiling / sec, r.peakHeapBytes() / 1_000_000);
+        }
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Counts rows; notes when the first sink task started and when the expected N-th row came. */
+    private static final class CountingDiscard implements Sink<GenericRecord> {
+        @Override
+        public SinkWriter<GenericRecord> createWriter(WriterInitContext context) {
+            TASK_START_NANOS.compareAndSet(0, System.nanoTime());
+            return new SinkWriter<>() {
+                @Override
+                public void write(GenericRecord element, Context ctx) {
+                    if (SEEN.incrementAndGet() == expected) {
+                        LAST_NANOS.set(System.nanoTime());
+                    }
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+}
