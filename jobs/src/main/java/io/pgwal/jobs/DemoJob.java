@@ -83,8 +83,9 @@ public final class DemoJob {
             // then the changes made after them. pgwal creates the slot.
             DemoProgress.reset();
             StreamExecutionEnvironment env = environment();
-            env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "pgwal")
-                    .map(new DemoProgress())
+            PgWalSource source = builder.build();
+            env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal")
+                    .map(new DemoProgress()).returns(source.getProducedType())
                     .map(new ChangeFormatter())
                     .print();
             JobClient job = env.executeAsync("pgwal demo");

@@ -355,8 +355,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     @Override
     public void handleSourceEvent(int subtaskId, SourceEvent event) {
         if (event instanceof ChunksFinished f) {
+            Map<Integer, FinishedChunk> unconfirmed = emitted.get(subtaskId);
             for (FinishedChunk c : f.chunks()) {
-                emitted.getOrDefault(subtaskId, Map.of()).remove(c.chunkId());
+                if (unconfirmed != null) {
+                    unconfirmed.remove(c.chunkId());
+                }
                 chunkFinished(c);
             }
             if (!streamCreated && chunks != null && finished.size() == chunks.size()) {
