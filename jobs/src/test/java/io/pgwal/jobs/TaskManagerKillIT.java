@@ -35,6 +35,8 @@ class TaskManagerKillIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static TestPostgres pg;
+    /** The job under test (each test submits one to the same cluster). */
+    private static String currentJob;
 
     @BeforeAll
     static void start() throws Exception {
@@ -79,6 +81,7 @@ class TaskManagerKillIT {
                 "--slot.name", "k_slot", "--publication.name", "k_pub",
                 // The changes are the subject here (the slot was created before them).
                 "--scan.startup.mode", "committed-offset");
+        currentJob = submittedJobId();
 
         // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
         // to restore, after a seeded extra delay.
@@ -127,9 +130,90 @@ class TaskManagerKillIT {
                 .as("the job really failed over").contains("RESTARTING");
     }
 
+    /**
+     * TaskManagers killed while the initial snapshot runs (the JobManager, which holds the
+     * snapshot's session, survives): every row arrives exactly once as a READ record.
+     */
+    @Test
+    void killedTaskManagersDuringTheSnapshotLoseAndRepeatNothing(@TempDir Path out)
+            throws Exception {
+        long seed = Long.getLong("pgwal.chaos.seed", System.nanoTime());
+        int kills = Integer.getInteger("pgwal.chaos.tm-kills", 2);
+        int rows = Integer.getInteger("pgwal.chaos.tm-snapshot-rows", 600_000);
+        System.out.println("TaskManagerKillIT (snapshot) seed=" + seed + " kills=" + kills
+                + " rows=" + rows);
+        Random random = new Random(seed);
+        pg.execute("CREATE TABLE s (id int PRIMARY KEY, v text)",
+                "INSERT INTO s SELECT i, md5(i::text) FROM generate_series(1, " + rows + ") i",
+                "CREATE PUBLICATION s_pub FOR TABLE s");
+        File jar;
+        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
+            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
+        }
+        // initial (the default): the rows first; the stop LSN lies before the snapshot, so the
+        // job ends once the snapshot is done.
+        cluster("submit", "-c", AvroFileSinkJob.class.getName(), jar.getPath(),
+                "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
+                "--stop-at-lsn", pg.currentInsertLsn().asString(),
+                "--hostname", "localhost", "--port", Integer.toString(pg.port()),
+                "--username", pg.user(), "--database-name", pg.database(),
+                "--slot.name", "s_slot", "--publication.name", "s_pub",
+                "--scan.incremental.snapshot.chunk.size", "10000");
+        currentJob = submittedJobId();
+        int killed = 0;
+        while (killed < kills) {
+            int filesBefore = CommittedAvroFiles.list(out).size();
+            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
+                    "no new committed file");
+            Thread.sleep(random.nextInt(1_000));
+            if (!"RUNNING".equals(jobState())) {
+                break;
+            }
+            cluster("kill-taskmanager");
+            cluster("add-taskmanager");
+            killed++;
+            System.out.println("TaskManager kill " + killed + "/" + kills + " during the snapshot, after "
+                    + CommittedAvroFiles.list(out).size() + " committed files");
+        }
+        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
+        assertThat(jobState()).isEqualTo("FINISHED");
+
+        Map<String, Integer> copies = new HashMap<>();
+        for (List<String> file : CommittedAvroFiles.read(out,
+                rec -> rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"))) {
+            file.forEach(change -> copies.merge(change, 1, Integer::sum));
+        }
+        long lost = 0;
+        for (int id = 1; id <= rows; id++) {
+            lost += copies.containsKey("READ " + id) ? 0 : 1;
+        }
+        long duplicated = copies.values().stream().mapToLong(n -> n - 1).sum();
+        long unexpected = copies.keySet().stream().filter(k -> !k.startsWith("READ ")).count();
+        System.out.printf("%nTaskManager kill run during the snapshot, seed %d%n"
+                + "| TaskManager SIGKILL during the snapshot | %d | %d | %d | %d | %d |%n",
+                seed, killed, rows, copies.values().stream().mapToLong(n -> n).sum(), lost,
+                duplicated);
+        assertThat(killed).as("kills, seed " + seed).isPositive();
+        assertThat(lost).as("lost, seed " + seed).isZero();
+        assertThat(duplicated).as("duplicated, seed " + seed).isZero();
+        assertThat(unexpected).as("unexpected, seed " + seed).isZero();
+    }
+
+    /** The id of the job the last {@code local-cluster.sh submit} started. */
+    private static String submittedJobId() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("JobID ([0-9a-f]{32})").matcher(
+                Files.readString(ROOT.resolve("jobs/target/local-cluster-submit.log")));
+        assertThat(m.find()).as("job id in jobs/target/local-cluster-submit.log").isTrue();
+        return m.group(1);
+    }
+
     private static String jobState() throws Exception {
+        return jobState(currentJob);
+    }
+
+    private static String jobState(String jobId) throws Exception {
         String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + REST_PORT + "/jobs/overview")).build(),
+                URI.create("http://localhost:" + REST_PORT + "/jobs/" + jobId)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         int i = body.indexOf("\"state\":\"");
         return i < 0 ? "NONE" : body.substring(i + 9, body.indexOf('"', i + 9));
