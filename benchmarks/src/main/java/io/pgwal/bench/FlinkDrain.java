@@ -2,12 +2,7 @@ package io.pgwal.bench;
 
 import io.pgwal.source.PgWalSource;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.postgresql.replication.LogSequenceNumber;
@@ -20,12 +15,6 @@ import org.postgresql.replication.LogSequenceNumber;
  */
 final class FlinkDrain {
 
-    /** Sink-side figures, static because the local cluster runs in this JVM. */
-    private static final AtomicLong SEEN = new AtomicLong();
-    private static final AtomicLong TASK_START_NANOS = new AtomicLong();
-    private static final AtomicLong LAST_CHANGE_NANOS = new AtomicLong();
-    private static volatile long expected;
-
     /** One drain's figures. */
     record Result(long changes, double seconds, double wallSecondsWithClusterStart) {}
 
@@ -37,10 +26,7 @@ final class FlinkDrain {
      */
     static Result run(int port, String slot, long expectedChanges, long endLsn,
             Duration checkpointInterval, boolean objectReuse) throws Exception {
-        SEEN.set(0);
-        TASK_START_NANOS.set(0);
-        LAST_CHANGE_NANOS.set(0);
-        expected = expectedChanges;
+        CountingDiscard.reset(expectedChanges);
         PgWalSource source = BenchPostgres.sourceBuilder(port, slot, Backlog.PUBLICATION, "public.orders")
                 .stopAtLsn(LogSequenceNumber.valueOf(endLsn))
                 .build();
@@ -53,29 +39,6 @@ final class FlinkDrain {
         long wallStart = System.nanoTime();
         env.execute("pgwal benchmark");
         double wall = (System.nanoTime() - wallStart) / 1e9;
-        double seconds = (LAST_CHANGE_NANOS.get() - TASK_START_NANOS.get()) / 1e9;
-        return new Result(SEEN.get(), seconds, wall);
-    }
-
-    /** Counts records, notes when the sink started and when the expected N-th record came. */
-    private static final class CountingDiscard implements Sink<GenericRecord> {
-        @Override
-        public SinkWriter<GenericRecord> createWriter(WriterInitContext context) {
-            TASK_START_NANOS.compareAndSet(0, System.nanoTime());
-            return new SinkWriter<>() {
-                @Override
-                public void write(GenericRecord element, Context ctx) {
-                    if (SEEN.incrementAndGet() == expected) {
-                        LAST_CHANGE_NANOS.set(System.nanoTime());
-                    }
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {}
-
-                @Override
-                public void close() {}
-            };
-        }
+        return new Result(CountingDiscard.seen(), CountingDiscard.nanos() / 1e9, wall);
     }
 }

@@ -12,12 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -44,11 +39,6 @@ import org.postgresql.PGConnection;
  * the same run, and the peak heap.
  */
 public final class SnapshotBenchmark {
-
-    private static final AtomicLong SEEN = new AtomicLong();
-    private static final AtomicLong TASK_START_NANOS = new AtomicLong();
-    private static final AtomicLong LAST_NANOS = new AtomicLong();
-    private static volatile long expected;
 
     private SnapshotBenchmark() {}
 
@@ -135,10 +125,7 @@ public final class SnapshotBenchmark {
 
     private static long[] snapshot(int port, long rows, int parallelism, int chunkRows,
             boolean objectReuse) throws Exception {
-        SEEN.set(0);
-        TASK_START_NANOS.set(0);
-        LAST_NANOS.set(0);
-        expected = rows;
+        CountingDiscard.reset(rows);
         var builder = BenchPostgres.sourceBuilder(port, "snapshot_slot", Backlog.PUBLICATION,
                 "public.orders").startupMode(StartupMode.SNAPSHOT);
         if (chunkRows > 0) {
@@ -152,7 +139,7 @@ public final class SnapshotBenchmark {
         }
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "pgwal").sinkTo(new CountingDiscard());
         env.execute("pgwal snapshot benchmark");
-        return new long[] {SEEN.get(), LAST_NANOS.get() - TASK_START_NANOS.get()};
+        return new long[] {CountingDiscard.seen(), CountingDiscard.nanos()};
     }
 
     private static void printSummary(List<Result> results, long tableBytes) {
@@ -172,28 +159,6 @@ public final class SnapshotBenchmark {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    /** Counts rows; notes when the first sink task started and when the expected N-th row came. */
-    private static final class CountingDiscard implements Sink<GenericRecord> {
-        @Override
-        public SinkWriter<GenericRecord> createWriter(WriterInitContext context) {
-            TASK_START_NANOS.compareAndSet(0, System.nanoTime());
-            return new SinkWriter<>() {
-                @Override
-                public void write(GenericRecord element, Context ctx) {
-                    if (SEEN.incrementAndGet() == expected) {
-                        LAST_NANOS.set(System.nanoTime());
-                    }
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {}
-
-                @Override
-                public void close() {}
-            };
         }
     }
 }

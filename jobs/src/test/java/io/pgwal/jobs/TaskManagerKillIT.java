@@ -85,22 +85,7 @@ class TaskManagerKillIT {
 
         // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
         // to restore, after a seeded extra delay.
-        int killed = 0;
-        while (killed < kills) {
-            int filesBefore = CommittedAvroFiles.list(out).size();
-            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
-                    "no new committed file");
-            Thread.sleep(random.nextInt(1_500));
-            if (!"RUNNING".equals(jobState())) {
-                break; // the bounded job is done: fewer kills than asked, reported as such
-            }
-            cluster("kill-taskmanager");
-            cluster("add-taskmanager");
-            killed++;
-            System.out.println("TaskManager kill " + killed + "/" + kills);
-        }
-        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
-        assertThat(jobState()).isEqualTo("FINISHED");
+        int killed = killTaskManagers(out, kills, random, 1_500, "");
 
         List<String> expected = new ArrayList<>();
         for (int id = 1; id <= rows; id++) {
@@ -160,23 +145,7 @@ class TaskManagerKillIT {
                 "--slot.name", "s_slot", "--publication.name", "s_pub",
                 "--scan.incremental.snapshot.chunk.size", "10000");
         currentJob = submittedJobId();
-        int killed = 0;
-        while (killed < kills) {
-            int filesBefore = CommittedAvroFiles.list(out).size();
-            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
-                    "no new committed file");
-            Thread.sleep(random.nextInt(1_000));
-            if (!"RUNNING".equals(jobState())) {
-                break;
-            }
-            cluster("kill-taskmanager");
-            cluster("add-taskmanager");
-            killed++;
-            System.out.println("TaskManager kill " + killed + "/" + kills + " during the snapshot, after "
-                    + CommittedAvroFiles.list(out).size() + " committed files");
-        }
-        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
-        assertThat(jobState()).isEqualTo("FINISHED");
+        int killed = killTaskManagers(out, kills, random, 1_000, " during the snapshot");
 
         Map<String, Integer> copies = new HashMap<>();
         for (List<String> file : CommittedAvroFiles.read(out,
@@ -197,6 +166,34 @@ class TaskManagerKillIT {
         assertThat(lost).as("lost, seed " + seed).isZero();
         assertThat(duplicated).as("duplicated, seed " + seed).isZero();
         assertThat(unexpected).as("unexpected, seed " + seed).isZero();
+    }
+
+    /**
+     * Kills the TaskManager (and starts a new one) up to {@code kills} times, each once a
+     * checkpoint has committed more files plus a seeded delay of up to {@code maxDelayMillis};
+     * then waits for the bounded job to finish. Returns the kills made (fewer when the job ended
+     * first).
+     */
+    private static int killTaskManagers(Path out, int kills, Random random, int maxDelayMillis,
+            String when) throws Exception {
+        int killed = 0;
+        while (killed < kills) {
+            int filesBefore = CommittedAvroFiles.list(out).size();
+            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
+                    "no new committed file");
+            Thread.sleep(random.nextInt(maxDelayMillis));
+            if (!"RUNNING".equals(jobState())) {
+                break; // the bounded job is done: fewer kills than asked, reported as such
+            }
+            cluster("kill-taskmanager");
+            cluster("add-taskmanager");
+            killed++;
+            System.out.println("TaskManager kill " + killed + "/" + kills + when + ", after "
+                    + CommittedAvroFiles.list(out).size() + " committed files");
+        }
+        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
+        assertThat(jobState()).isEqualTo("FINISHED");
+        return killed;
     }
 
     /** The id of the job the last {@code local-cluster.sh submit} started. */
