@@ -144,6 +144,24 @@ class SnapshotFaultsITCase {
         }
         System.out.println("SnapshotFaultsITCase: " + snapshotRows + " snapshot rows emitted, "
                 + rowsRead + " rows read from PostgreSQL");
+        // The enumerator's progress metrics (of its last instance: a failover may make a new one).
+        Map<String, Long> progress = new java.util.HashMap<>();
+        for (var e : METRICS.getMetricsByGroup().entrySet()) {
+            for (var m : e.getValue().entrySet()) {
+                if (List.of("chunksTotal", "chunksDone", "tablesDone", "slotRetainedWalBytes")
+                                .contains(m.getKey())
+                        && m.getValue() instanceof org.apache.flink.metrics.Gauge<?> g
+                        && g.getValue() instanceof Number n) {
+                    progress.merge(m.getKey(), n.longValue(), Math::max);
+                }
+            }
+        }
+        System.out.println("SnapshotFaultsITCase snapshot metrics: " + progress);
+        assertThat(progress.get("chunksTotal")).isPositive();
+        assertThat(progress.get("chunksDone")).isEqualTo(progress.get("chunksTotal"));
+        assertThat(progress.get("tablesDone")).isEqualTo(1L);
+        assertThat(progress.get("slotRetainedWalBytes")).as("WAL retained while the snapshot ran")
+                .isPositive();
         // A re-read is at most the chunks in flight per reader (being read, queued, emitting).
         assertThat(rowsRead).isGreaterThanOrEqualTo(snapshotRows)
                 .isLessThanOrEqualTo(snapshotRows + 3L * PARALLELISM * 3 * CHUNK_ROWS);

@@ -101,6 +101,8 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     private volatile int tablesDone;
     private volatile int chunksTotal;
     private volatile int chunksDone;
+    private volatile long retainedWalBytes = -1;
+    private volatile boolean snapshotRunning;
 
     public PgWalEnumerator(
             SplitEnumeratorContext<PgWalSourceSplit> context,
@@ -154,8 +156,40 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     @Override
     public void start() {
         LOG.info("pgwal enumerator started ({}): {}", mode, describe());
+        snapshotRunning = !streamCreated;
         if (!streamCreated && (tables == null || !pending.isEmpty())) {
             openEpoch();
+        }
+        if (!streamCreated && mode.streams()) {
+            // The WAL the slot retains while the snapshot runs (it is not read meanwhile).
+            context.callAsync(this::readRetainedWal, (bytes, error) -> {
+                if (bytes != null) {
+                    retainedWalBytes = bytes;
+                } else if (error != null) {
+                    LOG.debug("Reading the WAL the slot retains failed", error);
+                }
+            }, RETAINED_WAL_PERIOD.toMillis(), RETAINED_WAL_PERIOD.toMillis());
+        }
+    }
+
+    private static final java.time.Duration RETAINED_WAL_PERIOD = java.time.Duration.ofSeconds(2);
+
+    /** Bytes of WAL between the server's position and the slot's restart LSN; null when done. */
+    private Long readRetainedWal() throws java.sql.SQLException {
+        if (!snapshotRunning) {
+            return null;
+        }
+        try (java.sql.Connection c = ReplicationSetup.connect(config, false);
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT"
+                        + " pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(),"
+                        + " restart_lsn)::int8 FROM pg_catalog.pg_replication_slots"
+                        + " WHERE slot_name = ?")) {
+            ps.setString(1, config.slotName());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        } catch (PgWalException e) {
+            return null; // the server is away for a moment; the gauge keeps its last value
         }
     }
 
@@ -458,6 +492,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
 
     /** Every chunk is finished: end the epoch, then create the stream split or finish. */
     private void snapshotFinished() {
+        snapshotRunning = false;
         if (epoch != null) {
             epoch.close();
             epoch = null;
@@ -546,6 +581,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
 
     int chunksDone() {
         return chunksDone;
+    }
+
+    /** WAL bytes the slot retained at the last look while the snapshot ran; -1 before the first. */
+    long retainedWalBytes() {
+        return retainedWalBytes;
     }
 
     /** Milliseconds since the open epoch began, 0 when none is open. */

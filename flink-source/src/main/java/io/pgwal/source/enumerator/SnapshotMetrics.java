@@ -9,8 +9,9 @@ import org.apache.flink.metrics.MetricGroup;
  * The snapshot's progress, in a {@code snapshot} group under the enumerator's metric group:
  * {@code tablesTotal}, {@code tablesDone}, {@code chunksTotal}, {@code chunksDone}, {@code
  * rowsRead} (rows of finished chunks), {@code rowsReadPerSecond}, and {@code epochAgeMs} (how long
- * the open snapshot has held back vacuum; 0 when none is open). The WAL the main slot retains
- * meanwhile is in PostgreSQL's {@code pg_replication_slots}.
+ * the open snapshot has held back vacuum; 0 when none is open) and {@code slotRetainedWalBytes}
+ * (the WAL the slot retains while the snapshot runs, read every 2 s from {@code
+ * pg_replication_slots}; -1 before the first reading, the last reading once the snapshot is done).
  */
 final class SnapshotMetrics {
 
@@ -23,6 +24,7 @@ final class SnapshotMetrics {
         g.gauge("chunksTotal", (Gauge<Integer>) enumerator::chunksTotal);
         g.gauge("chunksDone", (Gauge<Integer>) enumerator::chunksDone);
         g.gauge("epochAgeMs", (Gauge<Long>) enumerator::epochAgeMillis);
+        g.gauge("slotRetainedWalBytes", (Gauge<Long>) enumerator::retainedWalBytes);
         rowsRead = g.counter("rowsRead");
         g.meter("rowsReadPerSecond", new MeterView(rowsRead));
     }
