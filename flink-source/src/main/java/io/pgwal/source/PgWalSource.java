@@ -33,9 +33,11 @@ import org.postgresql.replication.LogSequenceNumber;
  * A Flink source that streams a PostgreSQL logical replication slot (plugin {@code pgoutput}) as
  * Avro change envelopes, exactly once.
  *
- * <p>Exactly one split reads the slot, whatever the parallelism. Its state is a {@link
- * PgWalPosition} precise to the record inside a transaction; the slot's confirmed LSN is moved
- * only when a checkpoint covering it completes. Build one with {@link #builder()}.
+ * <p>By default ({@link StartupMode#INITIAL}) a source without state first reads the captured
+ * tables' rows as snapshot splits, one per chunk, which every subtask reads; then exactly one
+ * stream split reads the slot, whatever the parallelism. Its state is a {@link PgWalPosition}
+ * precise to the record inside a transaction; the slot's confirmed LSN is moved only when a
+ * checkpoint covering it completes. Build one with {@link #builder()}.
  *
  * <p>The records are {@link GenericRecord}s whose schema differs per table (and per table
  * version); {@link PgWalAvroTypeInfo} serializes them self-describing, so they can be shuffled and

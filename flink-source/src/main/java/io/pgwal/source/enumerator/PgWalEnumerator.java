@@ -87,6 +87,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
      */
     private final Map<Integer, Map<Integer, FinishedChunk>> emitted = new HashMap<>();
     private boolean warnedUnconfirmed;
+    /**
+     * After the snapshot finished: {@code Long.MAX_VALUE} until a checkpoint holds that, then that
+     * checkpoint's id until it completes, then -1 (readers were told to drop their markers).
+     */
+    private long markersNeededUntil = -1;
     private long lastEpochId;
 
     @Nullable private EpochHolder epoch;
@@ -126,6 +131,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         this.finished.putAll(state.finishedChunks());
         this.lastEpochId = state.lastEpochId();
         this.metrics = new SnapshotMetrics(context.metricGroup(), this);
+        if (streamCreated && tables != null) {
+            // Restored after a snapshot: restored readers may hold markers again; let them go
+            // once a checkpoint of this enumerator has completed.
+            markersNeededUntil = Long.MAX_VALUE;
+        }
         countProgress();
     }
 
@@ -500,9 +510,9 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         long rows = finished.values().stream().mapToLong(FinishedChunk::rows).sum();
         LOG.info("Snapshot finished: {} tables, {} chunks, {} rows", tables.size(), chunks.size(),
                 rows);
-        for (int reader : context.registeredReaders().keySet()) {
-            context.sendEventToSourceReader(reader, new SnapshotComplete());
-        }
+        // Readers drop their finished-chunk markers only once a completed checkpoint of this
+        // enumerator holds every chunk finished (see notifyCheckpointComplete).
+        markersNeededUntil = Long.MAX_VALUE;
         streamCreated = true;
         if (!mode.streams()) {
             assign();
@@ -552,7 +562,21 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     // ---------------------------------------------------------------- checkpoints
 
     @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (markersNeededUntil >= 0 && markersNeededUntil != Long.MAX_VALUE
+                && checkpointId >= markersNeededUntil) {
+            markersNeededUntil = -1;
+            for (int reader : context.registeredReaders().keySet()) {
+                context.sendEventToSourceReader(reader, new SnapshotComplete());
+            }
+        }
+    }
+
+    @Override
     public PgWalEnumeratorState snapshotState(long checkpointId) {
+        if (markersNeededUntil == Long.MAX_VALUE) {
+            markersNeededUntil = checkpointId; // the first checkpoint that holds the whole snapshot
+        }
         return new PgWalEnumeratorState(unassignedStream, streamCreated, tables, chunks,
                 List.copyOf(pending), Map.copyOf(finished), lastEpochId);
     }
