@@ -100,6 +100,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     private int openFailures;
     private final Set<Integer> waitingForSplit = new LinkedHashSet<>();
     private final Set<Integer> waitingForEpoch = new LinkedHashSet<>();
+    /**
+     * Readers told that no more splits come. Each reader attempt is told once: a second event to a
+     * reader that already finished would be lost, and Flink fails the job for a lost event.
+     */
+    private final Set<Integer> toldNoMoreSplits = new java.util.HashSet<>();
     private final Map<Integer, Long> tableStartNanos = new HashMap<>();
     // Read by metric reporters on other threads.
     private volatile int tablesTotal;
@@ -221,6 +226,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
 
     @Override
     public void addReader(int subtaskId) {
+        toldNoMoreSplits.remove(subtaskId); // a new attempt of this reader
         // A reader registering again was restarted: what it emitted since its last completed
         // checkpoint was taken back.
         Map<Integer, FinishedChunk> lost = emitted.remove(subtaskId);
@@ -263,7 +269,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     private void assign() {
         if (streamCreated && !mode.streams()) {
             // A snapshot-only source whose snapshot is done: every reader finishes.
-            context.registeredReaders().keySet().forEach(context::signalNoMoreSplits);
+            signalNoMoreSplits();
             return;
         }
         if (streamCreated) {
@@ -301,7 +307,16 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             waitingForSplit.remove(reader);
         }
         if (stopLsn != 0L && unassignedStream == null) {
-            context.registeredReaders().keySet().forEach(context::signalNoMoreSplits);
+            signalNoMoreSplits();
+        }
+    }
+
+    /** Tells every registered reader, once per attempt, that no more splits come. */
+    private void signalNoMoreSplits() {
+        for (int reader : context.registeredReaders().keySet()) {
+            if (toldNoMoreSplits.add(reader)) {
+                context.signalNoMoreSplits(reader);
+            }
         }
     }
 
