@@ -69,19 +69,8 @@ class TaskManagerKillIT {
                     + (from + rows / 20 - 1) + ") i");
         }
         pg.execute("UPDATE k SET v = 'updated' WHERE id % 1000 = 0");
-        File jar;
-        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
-            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
-        }
-        cluster("submit", "-c", AvroFileSinkJob.class.getName(), jar.getPath(),
-                "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
-                "--stop-at-lsn", pg.currentInsertLsn().asString(),
-                "--hostname", "localhost", "--port", Integer.toString(pg.port()),
-                "--username", pg.user(), "--database-name", pg.database(),
-                "--slot.name", "k_slot", "--publication.name", "k_pub",
-                // The changes are the subject here (the slot was created before them).
-                "--scan.startup.mode", "committed-offset");
-        currentJob = submittedJobId();
+        // The changes are the subject here (the slot was created before them).
+        submit(out, "k", "--scan.startup.mode", "committed-offset");
 
         // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
         // to restore, after a seeded extra delay.
@@ -131,20 +120,9 @@ class TaskManagerKillIT {
         pg.execute("CREATE TABLE s (id int PRIMARY KEY, v text)",
                 "INSERT INTO s SELECT i, md5(i::text) FROM generate_series(1, " + rows + ") i",
                 "CREATE PUBLICATION s_pub FOR TABLE s");
-        File jar;
-        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
-            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
-        }
         // initial (the default): the rows first; the stop LSN lies before the snapshot, so the
         // job ends once the snapshot is done.
-        cluster("submit", "-c", AvroFileSinkJob.class.getName(), jar.getPath(),
-                "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
-                "--stop-at-lsn", pg.currentInsertLsn().asString(),
-                "--hostname", "localhost", "--port", Integer.toString(pg.port()),
-                "--username", pg.user(), "--database-name", pg.database(),
-                "--slot.name", "s_slot", "--publication.name", "s_pub",
-                "--scan.incremental.snapshot.chunk.size", "10000");
-        currentJob = submittedJobId();
+        submit(out, "s", "--scan.incremental.snapshot.chunk.size", "10000");
         int killed = killTaskManagers(out, kills, random, 1_000, " during the snapshot");
 
         Map<String, Integer> copies = new HashMap<>();
@@ -194,6 +172,27 @@ class TaskManagerKillIT {
         await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
         assertThat(jobState()).isEqualTo("FINISHED");
         return killed;
+    }
+
+    /**
+     * Submits the job jar's {@link AvroFileSinkJob} for table {@code name} (slot {@code
+     * name_slot}, publication {@code name_pub}), bounded at the current WAL position, with extra
+     * source options; it becomes the job under test.
+     */
+    private static void submit(Path out, String name, String... options) throws Exception {
+        File jar;
+        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
+            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
+        }
+        List<String> args = new ArrayList<>(List.of("submit", "-c", AvroFileSinkJob.class.getName(),
+                jar.getPath(), "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
+                "--stop-at-lsn", pg.currentInsertLsn().asString(),
+                "--hostname", "localhost", "--port", Integer.toString(pg.port()),
+                "--username", pg.user(), "--database-name", pg.database(),
+                "--slot.name", name + "_slot", "--publication.name", name + "_pub"));
+        args.addAll(List.of(options));
+        cluster(args.toArray(String[]::new));
+        currentJob = submittedJobId();
     }
 
     /** The id of the job the last {@code local-cluster.sh submit} started. */
