@@ -1,13 +1,10 @@
 package io.pgwal.source.enumerator;
 
-import io.pgwal.PgWalException;
 import io.pgwal.replication.PgWalConnectionConfig;
-import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.snapshot.EpochHolder;
 import io.pgwal.snapshot.SnapshotChunk;
 import io.pgwal.snapshot.SnapshotFilter;
 import io.pgwal.snapshot.SnapshotPlanner;
-import io.pgwal.snapshot.SnapshotTable;
 import io.pgwal.source.StartupMode;
 import io.pgwal.source.event.SnapshotEvents.ChunksEmitted;
 import io.pgwal.source.event.SnapshotEvents.ChunksFinished;
@@ -20,10 +17,8 @@ import io.pgwal.source.split.PgWalSnapshotSplit;
 import io.pgwal.source.split.PgWalSourceSplit;
 import io.pgwal.source.split.PgWalSplit;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +28,6 @@ import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,16 +64,12 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     private final PgWalConnectionConfig config;
     private final StartupMode mode;
     private final long stopLsn;
-    private final int chunkRows;
-    private final long chunkBytes;
     private final SnapshotMetrics metrics;
 
     private PgWalSplit unassignedStream;
     private boolean streamCreated;
-    private List<SnapshotTable> tables;
-    private List<SnapshotChunk> chunks;
+    private final SnapshotChunks snapshot;
     private final Deque<Integer> pending = new ArrayDeque<>();
-    private final Map<Integer, FinishedChunk> finished = new LinkedHashMap<>();
     /**
      * Chunks emitted but not yet held by a completed checkpoint, by reader: a failover of that
      * reader takes them back (the chunk returns through addSplitsBack, or the restored reader reads
@@ -92,12 +82,9 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
      * checkpoint's id until it completes, then -1 (readers were told to drop their markers).
      */
     private long markersNeededUntil = -1;
-    private long lastEpochId;
 
     @Nullable private EpochHolder epoch;
-    private boolean opening;
-    /** Failed attempts to open an epoch in a row (transient failures are retried with backoff). */
-    private int openFailures;
+    private final EpochOpener epochs;
     private final Set<Integer> waitingForSplit = new LinkedHashSet<>();
     private final Set<Integer> waitingForEpoch = new LinkedHashSet<>();
     /**
@@ -105,13 +92,6 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
      * reader that already finished would be lost, and Flink fails the job for a lost event.
      */
     private final Set<Integer> toldNoMoreSplits = new java.util.HashSet<>();
-    private final Map<Integer, Long> tableStartNanos = new HashMap<>();
-    // Read by metric reporters on other threads.
-    private volatile int tablesTotal;
-    private volatile int tablesDone;
-    private volatile int chunksTotal;
-    private volatile int chunksDone;
-    private volatile long retainedWalBytes = -1;
     private volatile boolean snapshotRunning;
 
     public PgWalEnumerator(
@@ -126,38 +106,17 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         this.config = config;
         this.mode = mode;
         this.stopLsn = stopLsn;
-        this.chunkRows = chunkRows;
-        this.chunkBytes = chunkBytes;
         this.unassignedStream = state.unassignedSplit();
         this.streamCreated = state.streamCreated();
-        this.tables = state.tables();
-        this.chunks = state.chunks();
+        this.snapshot = new SnapshotChunks(state.tables(), state.chunks(), state.finishedChunks());
         this.pending.addAll(state.pendingChunks());
-        this.finished.putAll(state.finishedChunks());
-        this.lastEpochId = state.lastEpochId();
-        this.metrics = new SnapshotMetrics(context.metricGroup(), this);
-        if (streamCreated && tables != null) {
+        this.epochs = new EpochOpener(context, config, mode.streams(), chunkRows, chunkBytes,
+                state.lastEpochId());
+        this.metrics = new SnapshotMetrics(context.metricGroup(), snapshot, this::epochAgeMillis);
+        if (streamCreated && snapshot.planned()) {
             // Restored after a snapshot: restored readers may hold markers again; let them go
             // once a checkpoint of this enumerator has completed.
             markersNeededUntil = Long.MAX_VALUE;
-        }
-        countProgress();
-    }
-
-    private void countProgress() {
-        tablesTotal = tables == null ? 0 : tables.size();
-        chunksTotal = chunks == null ? 0 : chunks.size();
-        chunksDone = finished.size();
-        if (tables != null) {
-            int[] open = new int[tables.size()];
-            for (SnapshotChunk c : chunks) {
-                open[c.table()] += finished.containsKey(c.id()) ? 0 : 1;
-            }
-            int done = 0;
-            for (int o : open) {
-                done += o == 0 ? 1 : 0;
-            }
-            tablesDone = done;
         }
     }
 
@@ -172,39 +131,11 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     public void start() {
         LOG.info("pgwal enumerator started ({}): {}", mode, describe());
         snapshotRunning = !streamCreated;
-        if (!streamCreated && (tables == null || !pending.isEmpty())) {
+        if (!streamCreated && (!snapshot.planned() || !pending.isEmpty())) {
             openEpoch();
         }
         if (!streamCreated && mode.streams()) {
-            // The WAL the slot retains while the snapshot runs (it is not read meanwhile).
-            context.callAsync(this::readRetainedWal, (bytes, error) -> {
-                if (bytes != null) {
-                    retainedWalBytes = bytes;
-                } else if (error != null) {
-                    LOG.debug("Reading the WAL the slot retains failed", error);
-                }
-            }, RETAINED_WAL_PERIOD.toMillis(), RETAINED_WAL_PERIOD.toMillis());
-        }
-    }
-
-    private static final java.time.Duration RETAINED_WAL_PERIOD = java.time.Duration.ofSeconds(2);
-
-    /** Bytes of WAL between the server's position and the slot's restart LSN; null when done. */
-    private Long readRetainedWal() throws java.sql.SQLException {
-        if (!snapshotRunning) {
-            return null;
-        }
-        try (java.sql.Connection c = ReplicationSetup.connect(config, false);
-                java.sql.PreparedStatement ps = c.prepareStatement("SELECT"
-                        + " pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(),"
-                        + " restart_lsn)::int8 FROM pg_catalog.pg_replication_slots"
-                        + " WHERE slot_name = ?")) {
-            ps.setString(1, config.slotName());
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : null;
-            }
-        } catch (PgWalException e) {
-            return null; // the server is away for a moment; the gauge keeps its last value
+            metrics.watchRetainedWal(context, config, () -> snapshotRunning);
         }
     }
 
@@ -212,8 +143,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         if (streamCreated) {
             return "stream split " + (unassignedStream == null ? "held by a reader" : unassignedStream);
         }
-        return tables == null ? "snapshot to plan" : "snapshot of " + tables.size() + " tables, "
-                + finished.size() + " of " + chunks.size() + " chunks finished";
+        return snapshot.toString();
     }
 
     // ---------------------------------------------------------------- assignment
@@ -250,7 +180,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
                 LOG.info("Stream split returned by failed reader {}: {}", subtaskId, stream);
             } else {
                 int id = ((PgWalSnapshotSplit) s).chunk().id();
-                if (!finished.containsKey(id) && !pending.contains(id)) {
+                if (!snapshot.isFinished(id) && !pending.contains(id)) {
                     pending.addFirst(id);
                     if (!mode.streams()) {
                         streamCreated = false; // a snapshot-only source is not done after all
@@ -277,7 +207,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             return;
         }
         if (epoch == null) {
-            if (!pending.isEmpty() || tables == null) {
+            if (!pending.isEmpty() || !snapshot.planned()) {
                 openEpoch();
             }
             return;
@@ -289,10 +219,9 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             if (!readers.contains(subtask)) {
                 continue;
             }
-            int id = pending.pollFirst();
-            SnapshotChunk chunk = chunks.get(id);
-            tableStartNanos.putIfAbsent(chunk.table(), System.nanoTime());
-            context.assignSplit(new PgWalSnapshotSplit(tables.get(chunk.table()), chunk,
+            SnapshotChunk chunk = snapshot.chunk(pending.pollFirst());
+            snapshot.assigned(chunk);
+            context.assignSplit(new PgWalSnapshotSplit(snapshot.tableOf(chunk), chunk,
                     epoch.epoch(), -1L), subtask);
             it.remove();
         }
@@ -323,86 +252,27 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     // ---------------------------------------------------------------- epochs
 
     /** Opens a new epoch (and plans the snapshot if there is no plan yet) off this thread. */
+    /** Opens a new epoch (and plans the snapshot if there is no plan yet) off this thread. */
     private void openEpoch() {
-        if (opening || epoch != null) {
-            return;
+        if (epoch == null) {
+            epochs.open(!snapshot.planned(), this::opened);
         }
-        opening = true;
-        long id = ++lastEpochId;
-        boolean plan = tables == null;
-        long backoffMillis = openFailures == 0 ? 0L : Math.min(30_000L, 500L << Math.min(openFailures, 6));
-        context.callAsync(() -> {
-            if (backoffMillis > 0) {
-                Thread.sleep(backoffMillis);
-            }
-            if (plan) {
-                SnapshotPlanner.check(config);
-            }
-            if (plan && mode.streams()) {
-                // The slot must exist before the epoch, so that it streams from at or before
-                // the epoch's LSN.
-                ReplicationSetup.prepare(config);
-            }
-            EpochHolder holder = EpochHolder.open(config, id);
-            try {
-                return new Opened(holder, plan ? SnapshotPlanner.plan(config, holder.epoch(),
-                        chunkRows, chunkBytes) : null);
-            } catch (RuntimeException e) {
-                holder.close();
-                throw e;
-            }
-        }, this::opened);
     }
 
-    private static final int MAX_OPEN_ATTEMPTS = 10;
-
-    /** A lost or refused connection, a server shutting down or out of connections. */
-    private static boolean isTransient(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException e && e.getSQLState() != null
-                    && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P")
-                            || e.getSQLState().equals("53300"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private record Opened(EpochHolder holder, SnapshotPlanner.Plan plan) {}
-
-    private void opened(Opened result, Throwable error) {
-        opening = false;
-        if (error != null) {
-            lastEpochId--;
-            if (isTransient(error) && ++openFailures <= MAX_OPEN_ATTEMPTS) {
-                LOG.warn("Opening a snapshot failed ({}); retrying (attempt {} of {})",
-                        error.getMessage(), openFailures, MAX_OPEN_ATTEMPTS);
-                openEpoch();
-                return;
-            }
-            if (error instanceof PgWalException definite && !isTransient(error)) {
-                // Refused tables, bad settings: a restart would fail the same way.
-                throw new SuppressRestartsException(definite);
-            }
-            throw new PgWalException("Opening the snapshot failed: " + error.getMessage(), error);
-        }
-        openFailures = 0;
-        epoch = result.holder();
-        if (result.plan() != null) {
-            tables = result.plan().tables();
-            chunks = result.plan().chunks();
-            for (SnapshotChunk c : chunks) {
+    private void opened(EpochHolder holder, @Nullable SnapshotPlanner.Plan plan) {
+        epoch = holder;
+        if (plan != null) {
+            snapshot.plan(plan);
+            for (SnapshotChunk c : snapshot.chunks()) {
                 pending.add(c.id());
             }
-            LOG.info("Snapshot planned in {}: {} tables, {} chunks", epoch.epoch(), tables.size(),
-                    chunks.size());
-            countProgress();
+            LOG.info("Snapshot planned in {}: {}", epoch.epoch(), snapshot);
         }
         for (int subtask : waitingForEpoch) {
             context.sendEventToSourceReader(subtask, new NewEpoch(epoch.epoch()));
         }
         waitingForEpoch.clear();
-        if (chunks.isEmpty() || finished.size() == chunks.size()) {
+        if (snapshot.allFinished()) {
             snapshotFinished();
         } else {
             assign();
@@ -419,19 +289,22 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
                 if (unconfirmed != null) {
                     unconfirmed.remove(c.chunkId());
                 }
-                chunkFinished(c);
+                if (snapshot.finish(c)) {
+                    pending.remove(c.chunkId());
+                    metrics.rowsRead(c.rows());
+                }
             }
-            if (!streamCreated && chunks != null && finished.size() == chunks.size()) {
+            if (!streamCreated && snapshot.allFinished()) {
                 snapshotFinished();
             }
         } else if (event instanceof ChunksEmitted e) {
             for (FinishedChunk c : e.chunks()) {
-                if (!finished.containsKey(c.chunkId())) {
+                if (!snapshot.isFinished(c.chunkId())) {
                     emitted.computeIfAbsent(subtaskId, k -> new HashMap<>()).put(c.chunkId(), c);
                 }
             }
-            long done = finished.size() + emitted.values().stream().mapToLong(Map::size).sum();
-            if (!streamCreated && chunks != null && done == chunks.size()) {
+            long unconfirmed = emitted.values().stream().mapToLong(Map::size).sum();
+            if (!streamCreated && snapshot.planned() && unconfirmed == snapshot.unfinished()) {
                 if (!mode.streams()) {
                     // Nothing to order against: a snapshot-only source is done once every chunk
                     // was emitted (a failover before the next checkpoint makes it read them again).
@@ -467,51 +340,7 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         if (!streamCreated) {
             LOG.warn("Every snapshot chunk was emitted, but no completed checkpoint holds {} of"
                     + " them yet, and the stream starts only after one does. Enable checkpointing"
-                    + " (the slot is only confirmed by checkpoints, too)", chunks.size()
-                    - finished.size());
-        }
-    }
-
-    private void chunkFinished(FinishedChunk c) {
-        if (finished.putIfAbsent(c.chunkId(), c) != null) {
-            return; // a restored reader reports again what an earlier checkpoint recorded
-        }
-        pending.remove(c.chunkId());
-        int table = chunks.get(c.chunkId()).table();
-        SnapshotTable t = tables.get(table);
-        if (t.byBlocks()) {
-            for (FinishedChunk other : finished.values()) {
-                if (chunks.get(other.chunkId()).table() == table && other.epochId() != c.epochId()) {
-                    throw new SuppressRestartsException(new PgWalException("Table " + t
-                            + " has no key, so its snapshot is read in block ranges, which are"
-                            + " only consistent within one snapshot; but its chunks were read in"
-                            + " two (" + other.epochId() + " and " + c.epochId() + ") because"
-                            + " the session holding the first was lost. Start the job again"
-                            + " without state to snapshot the table anew, or give the table a"
-                            + " primary key"));
-                }
-            }
-        }
-        long tableRows = 0;
-        int tableChunks = 0;
-        int tableFinished = 0;
-        for (SnapshotChunk chunk : chunks) {
-            if (chunk.table() == table) {
-                tableChunks++;
-                FinishedChunk f = finished.get(chunk.id());
-                if (f != null) {
-                    tableFinished++;
-                    tableRows += f.rows();
-                }
-            }
-        }
-        metrics.rowsRead(c.rows());
-        chunksDone = finished.size();
-        if (tableFinished == tableChunks) {
-            tablesDone++;
-            Long started = tableStartNanos.get(table);
-            LOG.info("Snapshot of {} finished: {} rows in {} chunks{}", t, tableRows, tableChunks,
-                    started == null ? "" : " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+                    + " (the slot is only confirmed by checkpoints, too)", snapshot.unfinished());
         }
     }
 
@@ -522,9 +351,8 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             epoch.close();
             epoch = null;
         }
-        long rows = finished.values().stream().mapToLong(FinishedChunk::rows).sum();
-        LOG.info("Snapshot finished: {} tables, {} chunks, {} rows", tables.size(), chunks.size(),
-                rows);
+        LOG.info("Snapshot finished: {} tables, {} chunks, {} rows", snapshot.tables().size(),
+                snapshot.chunks().size(), snapshot.rows());
         // Readers drop their finished-chunk markers only once a completed checkpoint of this
         // enumerator holds every chunk finished (see notifyCheckpointComplete).
         markersNeededUntil = Long.MAX_VALUE;
@@ -533,45 +361,12 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
             assign();
             return;
         }
-        SnapshotFilter filter = filter();
+        SnapshotFilter filter = snapshot.filter();
         unassignedStream = new PgWalSplit(PgWalPosition.INITIAL, stopLsn,
                 filter.tables().isEmpty() ? null : filter);
         LOG.info("Streaming from the slot after the snapshot, leaving out changes it holds ({})",
                 filter);
         assignStream();
-    }
-
-    /** The stream's filter: per table, its chunks' epoch LSNs (one when they agree). */
-    private SnapshotFilter filter() {
-        Map<Integer, SnapshotFilter.TableFilter> filters = new HashMap<>();
-        for (int t = 0; t < tables.size(); t++) {
-            SnapshotTable table = tables.get(t);
-            List<List<String>> bounds = new ArrayList<>();
-            List<Long> lsns = new ArrayList<>();
-            for (SnapshotChunk c : chunks) {
-                if (c.table() == t) {
-                    lsns.add(finished.get(c.id()).epochLsn());
-                    if (c.upper() != null) {
-                        bounds.add(c.upper());
-                    }
-                }
-            }
-            boolean oneEpoch = lsns.stream().distinct().count() == 1;
-            long[] chunkLsns = oneEpoch ? new long[] {lsns.get(0)}
-                    : lsns.stream().mapToLong(Long::longValue).toArray();
-            SnapshotFilter.TableFilter f = new SnapshotFilter.TableFilter(table.chunkKey(),
-                    table.chunkKeyTypes(), oneEpoch ? List.of() : bounds, chunkLsns);
-            filters.put(table.oid(), f);
-            for (int partition : table.partitionOids()) {
-                filters.put(partition, f);
-            }
-            if (!oneEpoch) {
-                LOG.info("Snapshot of {} was read in several epochs (LSNs {}): its changes between"
-                        + " them are placed in chunks by key", table,
-                        lsns.stream().distinct().map(PgWalPosition::lsn).toList());
-            }
-        }
-        return new SnapshotFilter(filters);
     }
 
     // ---------------------------------------------------------------- checkpoints
@@ -592,8 +387,9 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
         if (markersNeededUntil == Long.MAX_VALUE) {
             markersNeededUntil = checkpointId; // the first checkpoint that holds the whole snapshot
         }
-        return new PgWalEnumeratorState(unassignedStream, streamCreated, tables, chunks,
-                List.copyOf(pending), Map.copyOf(finished), lastEpochId);
+        return new PgWalEnumeratorState(unassignedStream, streamCreated, snapshot.tables(),
+                snapshot.chunks(), List.copyOf(pending), Map.copyOf(snapshot.finished()),
+                epochs.lastEpochId());
     }
 
     @Override
@@ -605,27 +401,6 @@ public final class PgWalEnumerator implements SplitEnumerator<PgWalSourceSplit, 
     }
 
     // ---------------------------------------------------------------- for metrics
-
-    int tablesTotal() {
-        return tablesTotal;
-    }
-
-    int tablesDone() {
-        return tablesDone;
-    }
-
-    int chunksTotal() {
-        return chunksTotal;
-    }
-
-    int chunksDone() {
-        return chunksDone;
-    }
-
-    /** WAL bytes the slot retained at the last look while the snapshot ran; -1 before the first. */
-    long retainedWalBytes() {
-        return retainedWalBytes;
-    }
 
     /** Milliseconds since the open epoch began, 0 when none is open. */
     long epochAgeMillis() {
