@@ -151,13 +151,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         } catch (SQLException e) {
             handleConnectionLoss(e);
         } catch (PgWalException e) {
-            // A server that is down while we reconnect is transient; bad settings never are, and a
-            // first connection failing is reported at once.
-            if (connectedBefore && e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
-                handleConnectionLoss(cause);
-            } else {
-                throw e;
-            }
+            // A first connection failing is reported at once (bad settings are never transient).
+            handleWrappedConnectionLoss(e, connectedBefore);
         }
         for (PgWalFetchedRecord r : out.records) {
             batch.add(PgWalSplit.SPLIT_ID, r);
@@ -238,11 +233,20 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
             handleConnectionLoss(e);
         } catch (PgWalException e) {
             closeChunkReader();
-            if (e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
-                handleConnectionLoss(cause);
-            } else {
-                throw e;
-            }
+            handleWrappedConnectionLoss(e, true);
+        }
+    }
+
+    /**
+     * A {@link PgWalException} that wraps a lost connection (a server that is down while we
+     * reconnect) is retried like the loss itself, when {@code retriable}; any other is thrown.
+     */
+    private void handleWrappedConnectionLoss(PgWalException e, boolean retriable)
+            throws IOException {
+        if (retriable && e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
+            handleConnectionLoss(cause);
+        } else {
+            throw e;
         }
     }
 
