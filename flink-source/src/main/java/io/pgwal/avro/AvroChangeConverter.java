@@ -17,6 +17,8 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
 import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns decoded pgoutput changes into Avro change envelopes (see {@link TableSchema}) and logical
@@ -30,21 +32,42 @@ import org.postgresql.replication.LogSequenceNumber;
  * After a schema change (columns added, dropped or retyped), the next Relation message switches
  * the relation to the new schema for all following records.
  *
- * <p>The catalog is read when the Relation message arrives, i.e. it describes the table now. If a
- * column got NOT NULL later than the change being converted, a null in it fails the conversion
- * with a {@link PgWalException} that says so; nullable columns never fail.
+ * <p>The catalog is read when the Relation message arrives, i.e. it describes the table now; the
+ * Relation message itself describes the table as it was when the change was written. Only facts
+ * that cannot have changed in between are taken from the catalog (see {@link TableSchema}), so a
+ * value that was legal when it was written always converts. A value the Avro type cannot hold is
+ * handled as {@link UnrepresentableValues} says; any other conversion failure is a {@link
+ * PgWalException} naming the table, column and LSN.
  */
 public final class AvroChangeConverter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AvroChangeConverter.class);
 
     private final String database;
     private final Utf8 databaseUtf8;
     private final CatalogLookup catalog;
     private final Map<Integer, TableSchema> tables = new HashMap<>();
+    private final UnrepresentableValues unrepresentable;
+    /** Values turned into NULL so far, by "table.column", for the log and the metric. */
+    private final Map<String, Long> nulledValues = new HashMap<>();
+    private long nulledTotal;
 
+    /** A converter that turns unrepresentable values into NULL (the default). */
     public AvroChangeConverter(String database, CatalogLookup catalog) {
+        this(database, catalog, UnrepresentableValues.NULL);
+    }
+
+    public AvroChangeConverter(
+            String database, CatalogLookup catalog, UnrepresentableValues unrepresentable) {
         this.database = Objects.requireNonNull(database, "database");
         this.databaseUtf8 = new Utf8(database);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.unrepresentable = Objects.requireNonNull(unrepresentable, "unrepresentable");
+    }
+
+    /** How many values this converter turned into NULL because Avro cannot hold them. */
+    public long unrepresentableValuesNulled() {
+        return nulledTotal;
     }
 
     /** Registers a relation version; keeps the cached TableSchema when nothing changed. */
@@ -125,7 +148,7 @@ public final class AvroChangeConverter {
         return env;
     }
 
-    private static GenericData.Record envelopeWithBefore(TableSchema t,
+    private GenericData.Record envelopeWithBefore(TableSchema t,
             GenericData.EnumSymbol op, char oldKind, TupleData old, ChangeSource s) {
         GenericData.Record env = envelope(t, op, s);
         if (old != null) {
@@ -135,7 +158,7 @@ public final class AvroChangeConverter {
     }
 
     /** The {@code before} value: the whole old row (identity FULL) or the key record. */
-    private static GenericData.Record before(
+    private GenericData.Record before(
             TableSchema t, char oldKind, TupleData old, ChangeSource s) {
         if (t.isFullIdentity()) {
             if (oldKind != 'O') {
@@ -163,7 +186,7 @@ public final class AvroChangeConverter {
      * A row record. Unchanged TOAST values become null in the row; with {@code envelope} given,
      * their column names are listed in its {@code unchanged_toast} field.
      */
-    private static GenericData.Record row(
+    private GenericData.Record row(
             TableSchema t, TupleData tuple, ChangeSource s, GenericData.Record envelope) {
         checkWidth(t, tuple, s);
         GenericData.Record row = new GenericData.Record(t.rowSchema());
@@ -173,8 +196,8 @@ public final class AvroChangeConverter {
             if (v == null) {
                 boolean toast = tuple.kind(i) == TupleData.UNCHANGED_TOAST;
                 if (!t.isNullable(i)) {
-                    throw nullInNonNullable(t, i, s, "the catalog says NOT NULL and the column "
-                            + "is not toastable, so its Avro field is not nullable");
+                    throw nullInNonNullable(t, i, s, "it is a replica identity column of a "
+                            + "fixed-length type, so its Avro field is not nullable");
                 }
                 if (toast && envelope != null) {
                     if (unchanged == null) {
@@ -192,10 +215,17 @@ public final class AvroChangeConverter {
     }
 
     /** Column {@code i}'s Avro value, or null for SQL NULL and unchanged TOAST. */
-    private static Object value(TableSchema t, TupleData tuple, int i, ChangeSource s) {
+    private Object value(TableSchema t, TupleData tuple, int i, ChangeSource s) {
         byte kind = tuple.kind(i);
         if (kind == TupleData.TEXT) {
-            return t.converter(i).convert(tuple.buffer(), tuple.offset(i), tuple.length(i));
+            try {
+                return t.converter(i).convert(tuple.buffer(), tuple.offset(i), tuple.length(i));
+            } catch (UnrepresentableValueException e) {
+                return unrepresentable(t, i, s, e);
+            } catch (PgWalException e) {
+                throw new PgWalException("Table " + t.qualifiedName() + ", change at LSN " + lsn(s)
+                        + ": " + e.getMessage(), e);
+            }
         }
         if (kind == TupleData.BINARY) {
             throw new PgWalException("Column \"" + t.pgName(i) + "\" of " + t.qualifiedName()
@@ -203,6 +233,37 @@ public final class AvroChangeConverter {
                     + "text format. Do not set the pgoutput option binary=true.");
         }
         return null;
+    }
+
+    /**
+     * NULL for a value Avro cannot hold, logged and counted, when the option says so and the
+     * column can be null; otherwise a definite error with the table, column, value and LSN.
+     */
+    private Object unrepresentable(
+            TableSchema t, int i, ChangeSource s, UnrepresentableValueException e) {
+        String where = "Table " + t.qualifiedName() + ", " + e.getMessage() + "; change at LSN "
+                + lsn(s);
+        boolean nullable = t.isNullable(i) && !t.isIdentityKey(i);
+        if (unrepresentable == UnrepresentableValues.NULL && nullable) {
+            String column = t.qualifiedName() + "." + t.pgName(i);
+            long n = nulledValues.merge(column, 1L, Long::sum);
+            nulledTotal++;
+            // Every one for the first ten of a column, then every thousandth: visible, not a flood.
+            if (n <= 10 || n % 1000 == 0) {
+                LOG.warn("{}: emitted NULL instead (option '{}' = 'null'; {} such value(s) in this"
+                        + " column so far)", where, UnrepresentableValues.OPTION, n);
+            }
+            return null;
+        }
+        String fix = nullable
+                ? " Set '" + UnrepresentableValues.OPTION + "' = 'null' to emit SQL NULL for such"
+                        + " values (logged as a warning), which also gets the changes already in"
+                        + " the slot past it."
+                : " The column is part of the replica identity, which cannot be null. Change the"
+                        + " row in PostgreSQL, then advance the slot past this change (SELECT"
+                        + " pg_replication_slot_advance(<slot>, '<LSN after it>'), accepting its"
+                        + " loss) and start without state.";
+        throw new PgWalException(where + "." + fix, e);
     }
 
     private static void checkWidth(TableSchema t, TupleData tuple, ChangeSource s) {
@@ -218,10 +279,8 @@ public final class AvroChangeConverter {
             TableSchema t, int column, ChangeSource s, String why) {
         return new PgWalException("Table " + t.qualifiedName() + ", column \"" + t.pgName(column)
                 + "\" at LSN " + lsn(s) + ": expected a value (" + why + ") but found none "
-                + "(SQL NULL or an unsent TOAST value). This happens when NOT NULL or the "
-                + "storage was changed after the change was written (the catalog is read when "
-                + "the Relation message arrives); such changes cannot be converted with the "
-                + "current table definition.");
+                + "(SQL NULL or an unsent TOAST value). PostgreSQL does not send that for such a "
+                + "column; report this as a pgwal bug, with the table's definition.");
     }
 
     private static String lsn(ChangeSource s) {

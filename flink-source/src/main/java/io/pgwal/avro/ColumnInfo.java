@@ -15,6 +15,10 @@ package io.pgwal.avro;
  *     over {@code numeric(12,2)} maps to {@code decimal(12,2)}); -1 when there is none
  * @param typeName the column type's name as {@code format_type} prints it (for documentation in
  *     the Avro schema), or null when unknown
+ * @param typeOid the column's own type ({@code atttypid}); with {@code typeModifier} it tells
+ *     whether these facts describe the same column version as a Relation message (a column renamed,
+ *     retyped or dropped and re-added since has other ones)
+ * @param typeModifier the column's own type modifier ({@code atttypmod})
  */
 public record ColumnInfo(
         String name,
@@ -23,11 +27,25 @@ public record ColumnInfo(
         int baseTypeOid,
         char typeType,
         int baseTypeModifier,
-        String typeName) {
+        String typeName,
+        int typeOid,
+        int typeModifier) {
 
-    /** Column info without a base type modifier or type name. */
+    /** Column info of a column that is not of a domain type: its own type is its base type. */
+    public ColumnInfo(String name, boolean notNull, boolean toastable, int baseTypeOid,
+            char typeType, int baseTypeModifier, String typeName) {
+        this(name, notNull, toastable, baseTypeOid, typeType, baseTypeModifier, typeName,
+                baseTypeOid, baseTypeModifier);
+    }
+
+    /** Column info without a type modifier or type name, of a type that is not a domain. */
     public ColumnInfo(
             String name, boolean notNull, boolean toastable, int baseTypeOid, char typeType) {
         this(name, notNull, toastable, baseTypeOid, typeType, -1, null);
+    }
+
+    /** Whether these facts are about a column of the given type OID and modifier. */
+    public boolean hasType(int oid, int modifier) {
+        return typeOid == oid && typeModifier == modifier;
     }
 }

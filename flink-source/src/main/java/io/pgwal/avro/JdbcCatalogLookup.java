@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * to their innermost base type and that type's modifier.
  *
  * <p>The catalog is read when a Relation message arrives, so it describes the table <em>now</em>,
- * not necessarily when the change was written; see {@link TableSchema} for why that is safe for
- * nullability in the usual cases.
+ * not necessarily when the change was written; {@link TableSchema} uses a column's facts only
+ * when its type OID and modifier still match the Relation message's, and never its nullability.
  *
  * <p>Built from a {@link Connection} the caller owns (only the statement is closed here), or from
  * a {@link Supplier} of connections, which this object owns: it opens one lazily, closes it in
@@ -45,7 +45,8 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
             )
             SELECT c.attname, c.attnotnull, c.attstorage <> 'p' AS toastable,
                    CAST(b.typid AS int8) AS base_oid, c.typtype::text AS typtype,
-                   b.typmod AS base_typmod, c.type_name
+                   b.typmod AS base_typmod, c.type_name, CAST(c.atttypid AS int8) AS type_oid,
+                   c.atttypmod
             FROM cols c
             JOIN (SELECT DISTINCT ON (attnum) attnum, typid, typmod
                   FROM base ORDER BY attnum, depth DESC) b ON b.attnum = c.attnum
@@ -86,7 +87,9 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
                             (int) rs.getLong(4),
                             rs.getString(5).charAt(0),
                             rs.getInt(6),
-                            rs.getString(7)));
+                            rs.getString(7),
+                            (int) rs.getLong(8),
+                            rs.getInt(9)));
                 }
             }
             return Collections.unmodifiableMap(result);

@@ -26,7 +26,8 @@ import org.apache.avro.Schema;
  *   <tr><td>float4 / float8</td><td>float / double</td><td>incl. NaN, ±Infinity</td></tr>
  *   <tr><td>numeric(p,s)</td><td>bytes decimal(p,s)</td><td>ByteBuffer: the two's-complement
  *       unscaled value of the number scaled exactly to s (never rounded); see {@link
- *       #decimal(Object, Schema)}</td></tr>
+ *       #decimal(Object, Schema)}; NaN (which PostgreSQL allows in any numeric) is an {@link
+ *       UnrepresentableValueException}</td></tr>
  *   <tr><td>numeric (no typmod), or a scale Avro cannot express (s &lt; 0 or s &gt; p,
  *       PostgreSQL 15+)</td><td>string</td><td>the exact text, incl. NaN and ±Infinity (Avro
  *       decimals need one fixed scale)</td></tr>
@@ -38,7 +39,7 @@ import org.apache.avro.Schema;
  *   <tr><td>time</td><td>long (time-micros)</td><td>24:00:00 → 86,400,000,000</td></tr>
  *   <tr><td>timestamp</td><td>long (local-timestamp-micros)</td><td>wall clock, no zone;
  *       ±infinity → Long.MAX_VALUE / MIN_VALUE; values after 294247 AD (PostgreSQL allows up
- *       to 294276 AD) do not fit a long and fail with a PgWalException</td></tr>
+ *       to 294276 AD) do not fit a long: an {@link UnrepresentableValueException}</td></tr>
  *   <tr><td>timestamptz</td><td>long (timestamp-micros)</td><td>UTC, from the offset in the
  *       text; ±infinity → Long.MAX_VALUE / MIN_VALUE</td></tr>
  *   <tr><td>everything else (enums, arrays, interval, timetz, money, inet, ranges,
@@ -154,6 +155,18 @@ public final class PgTypeMapping {
         return new Mapping(e.schema().get(), guarded(e.converter(), column, e.name()), e.name());
     }
 
+    /**
+     * True for built-in types of a fixed length ({@code typlen > 0}), whose values PostgreSQL never
+     * TOASTs, so pgoutput always sends them; false for every other type, domains included.
+     */
+    public static boolean isFixedLength(int typeOid) {
+        return switch (typeOid) {
+            case BOOL, CHAR, NAME, INT8, INT2, INT4, OID, FLOAT4, FLOAT8, DATE, TIME, TIMESTAMP,
+                    TIMESTAMPTZ, UUID -> true;
+            default -> false;
+        };
+    }
+
     /** True when {@code typeOid} has a dedicated mapping (not the string fallback). */
     public static boolean isMapped(int typeOid) {
         return typeOid == NUMERIC || TYPES.containsKey(typeOid);
@@ -176,11 +189,11 @@ public final class PgTypeMapping {
         Schema schema = logical(LogicalTypes.decimal(precision, scale), Schema.Type.BYTES);
         ValueConverter c = (b, o, l) -> {
             if (PgTextValues.isSpecialNumeric(b, o, l)) {
-                throw new PgWalException("Column \"" + column + "\" is " + name + " (Avro "
-                        + "decimal(" + precision + "," + scale + ")) but its value is "
-                        + PgTextValues.ascii(b, o, l) + ", which an Avro decimal cannot hold. "
-                        + "Store such values in an unconstrained numeric column (mapped to an "
-                        + "Avro string) or keep them out of this column.");
+                // PostgreSQL allows NaN in any numeric column (±Infinity only unconstrained).
+                String v = PgTextValues.ascii(b, o, l);
+                throw new UnrepresentableValueException("column \"" + column + "\" is " + name
+                        + " (Avro decimal(" + precision + "," + scale + ")), which cannot hold "
+                        + v, v);
             }
             // Exact: a value with more decimals than the scale fails instead of being rounded.
             BigDecimal d = PgTextValues.parseDecimal(b, o, l)
@@ -196,10 +209,10 @@ public final class PgTypeMapping {
             try {
                 return c.convert(b, o, l);
             } catch (ArithmeticException e) {
-                throw new PgWalException("Column \"" + column + "\" of type " + typeName
-                        + ": the value '" + PgTextValues.ascii(b, o, l) + "' is out of range ("
-                        + e.getMessage() + "); it cannot be represented in the column's Avro "
-                        + "type. Change the value or the column's type.", e);
+                String v = PgTextValues.ascii(b, o, l);
+                throw new UnrepresentableValueException("column \"" + column + "\" of type "
+                        + typeName + ": the value '" + v + "' is out of the range of the column's"
+                        + " Avro type (" + e.getMessage() + ")", v);
             } catch (IllegalArgumentException | DateTimeException e) {
                 throw new PgWalException("Column \"" + column + "\" of type " + typeName
                         + ": cannot convert the text value '" + PgTextValues.ascii(b, o, l)

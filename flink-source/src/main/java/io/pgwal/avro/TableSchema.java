@@ -20,10 +20,11 @@ import org.apache.avro.util.Utf8;
  * and fields carry {@code pg.type} (type name, or {@code oid:<n>} when unknown), {@code
  * pg.type_oid} and {@code pg.typmod}.
  *
- * <p>Nullability: a row field is plain {@code T} only when the catalog says NOT NULL <em>and</em>
- * the column is not toastable (it can then never be null nor absent); otherwise it is {@code
- * ["null", T]}. Columns the catalog does not know (e.g. dropped since) are nullable. Key fields
- * are plain {@code T}: replica identity columns are always sent.
+ * <p>Nullability: a row field is plain {@code T} only for a replica identity column (identity
+ * DEFAULT or USING INDEX) of a fixed-length type, which always has a value; every other row field
+ * is {@code ["null", T]}. A NOT NULL in today's catalog is not trusted, because it may have been
+ * added after the change being converted was written, and pgoutput does not send nullability.
+ * Key fields are plain {@code T}: replica identity columns are always sent in the old key.
  *
  * <p>Envelope fields in order: {@code op}, {@code before} ({@code ["null", row]} with replica
  * identity FULL, else {@code ["null", <table>_key]}), {@code after}, {@code unchanged_toast}
@@ -50,6 +51,7 @@ public final class TableSchema {
     private final Utf8 database;
     private final Utf8 schemaName;
     private final Utf8 tableName;
+    private final Long relationOid;
 
     private TableSchema(String database, Relation relation, Map<String, ColumnInfo> catalog) {
         this.relation = relation;
@@ -57,6 +59,7 @@ public final class TableSchema {
         this.database = new Utf8(database);
         this.schemaName = new Utf8(relation.namespace());
         this.tableName = new Utf8(relation.name());
+        this.relationOid = Integer.toUnsignedLong(relation.relationId());
         String namespace = PgWalSchemas.NAMESPACE + "." + AvroNames.sanitize(database) + "."
                 + AvroNames.sanitize(relation.namespace());
         String table = AvroNames.sanitize(relation.name());
@@ -74,6 +77,11 @@ public final class TableSchema {
         for (int i = 0; i < n; i++) {
             RelationColumn col = columns.get(i);
             ColumnInfo info = catalog.get(col.name());
+            if (info != null && !info.hasType(col.typeOid(), col.typeModifier())) {
+                // The column was renamed, retyped or re-added since this Relation message: the
+                // catalog describes another version of it, so only the message's facts count.
+                info = null;
+            }
             int typeOid = col.typeOid();
             int typmod = col.typeModifier();
             // Domains map like their base type. The Relation message describes the WAL data, the
@@ -85,7 +93,7 @@ public final class TableSchema {
             }
             PgTypeMapping.Mapping m = PgTypeMapping.map(typeOid, typmod, col.name());
             converters[i] = m.converter();
-            nullable[i] = info == null || !info.notNull() || info.toastable();
+            nullable[i] = !neverNull(col, relation.replicaIdentity());
             pgNames[i] = new Utf8(col.name());
             String typeName = info != null && info.typeName() != null ? info.typeName()
                     : m.pgTypeName() != null ? m.pgTypeName()
@@ -115,6 +123,18 @@ public final class TableSchema {
                                 List.of()),
                         new Schema.Field("source", PgWalSchemas.SOURCE, "where it comes from")),
                 relation.name());
+    }
+
+    /**
+     * True when every change this Relation message describes has a value in the column: a
+     * replica identity column (identity DEFAULT or USING INDEX, whose columns PostgreSQL keeps NOT
+     * NULL while they are the identity) of a fixed-length type (never TOASTed, so never sent as
+     * "unchanged"). The Relation message comes from the catalog of the change's own time; the
+     * catalog read now may say NOT NULL for a column that was nullable when an older change was
+     * written, so its {@code attnotnull} is not used.
+     */
+    private static boolean neverNull(RelationColumn col, char replicaIdentity) {
+        return col.key() && replicaIdentity != 'f' && PgTypeMapping.isFixedLength(col.typeOid());
     }
 
     /** Derives the schemas of a relation version with the catalog's facts about its columns. */
@@ -169,6 +189,11 @@ public final class TableSchema {
         return relation.relationId();
     }
 
+    /** The relation's OID as an unsigned value, boxed once for the records' source field. */
+    Long relationOid() {
+        return relationOid;
+    }
+
     public boolean isFullIdentity() {
         return relation.replicaIdentity() == 'f';
     }
@@ -205,6 +230,14 @@ public final class TableSchema {
     /** Whether column {@code i}'s row field accepts null. */
     public boolean isNullable(int i) {
         return nullable[i];
+    }
+
+    /**
+     * Whether column {@code i} is in the replica identity's key (identity DEFAULT or USING
+     * INDEX), whose values identify the row and so are never replaced by NULL.
+     */
+    public boolean isIdentityKey(int i) {
+        return !isFullIdentity() && relation.columns().get(i).key();
     }
 
     /** Column indexes (Relation message order) of the key fields, in key record order. */

@@ -1,6 +1,7 @@
 package io.pgwal.replication;
 
 import io.pgwal.PgWalException;
+import io.pgwal.avro.UnrepresentableValues;
 import java.io.Serializable;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ public final class PgWalConnectionConfig implements Serializable {
     private final Duration connectTimeout;
     private final Map<String, String> jdbcProperties;
     private final boolean allowSlotAhead;
+    private final UnrepresentableValues unrepresentableValues;
 
     private PgWalConnectionConfig(Builder b) {
         this.hostname = require(b.hostname, "hostname");
@@ -73,6 +75,7 @@ public final class PgWalConnectionConfig implements Serializable {
         this.connectTimeout = positive(b.connectTimeout, "connect.timeout");
         this.jdbcProperties = Map.copyOf(b.jdbcProperties);
         this.allowSlotAhead = b.allowSlotAhead;
+        this.unrepresentableValues = b.unrepresentableValues;
     }
 
     public static Builder builder() {
@@ -150,6 +153,11 @@ public final class PgWalConnectionConfig implements Serializable {
         return allowSlotAhead;
     }
 
+    /** What the converters do with a value Avro cannot hold (option values.unrepresentable). */
+    public UnrepresentableValues unrepresentableValues() {
+        return unrepresentableValues;
+    }
+
     /** The JDBC URL (without credentials). */
     public String jdbcUrl() {
         String host = hostname.indexOf(':') >= 0 && !hostname.startsWith("[") ? "[" + hostname + "]" : hostname;
@@ -193,7 +201,8 @@ public final class PgWalConnectionConfig implements Serializable {
                 && statusInterval.equals(c.statusInterval)
                 && connectTimeout.equals(c.connectTimeout)
                 && jdbcProperties.equals(c.jdbcProperties)
-                && allowSlotAhead == c.allowSlotAhead;
+                && allowSlotAhead == c.allowSlotAhead
+                && unrepresentableValues == c.unrepresentableValues;
     }
 
     @Override
@@ -201,7 +210,7 @@ public final class PgWalConnectionConfig implements Serializable {
         // The password is left out on purpose: equal configs still have equal hashes.
         return Objects.hash(hostname, port, database, username, slotName, publicationName, tables,
                 createSlot, createPublication, protocolVersion, statusInterval, connectTimeout,
-                jdbcProperties, allowSlotAhead);
+                jdbcProperties, allowSlotAhead, unrepresentableValues);
     }
 
     /** Everything but the password (shown as {@code ***}) and the extra JDBC properties. */
@@ -214,7 +223,8 @@ public final class PgWalConnectionConfig implements Serializable {
                 + ", proto=" + protocolVersion + ", statusInterval=" + statusInterval
                 + ", connectTimeout=" + connectTimeout
                 + ", password=" + (password.isEmpty() ? "<none>" : "***")
-                + (allowSlotAhead ? ", allowSlotAhead" : "") + "}";
+                + (allowSlotAhead ? ", allowSlotAhead" : "")
+                + ", unrepresentableValues=" + unrepresentableValues.value() + "}";
     }
 
     /** Builds a {@link PgWalConnectionConfig}; {@link #build()} validates. */
@@ -234,6 +244,7 @@ public final class PgWalConnectionConfig implements Serializable {
         private Duration connectTimeout = Duration.ofSeconds(30);
         private Map<String, String> jdbcProperties = new LinkedHashMap<>();
         private boolean allowSlotAhead;
+        private UnrepresentableValues unrepresentableValues = UnrepresentableValues.NULL;
 
         private Builder() {}
 
@@ -309,6 +320,11 @@ public final class PgWalConnectionConfig implements Serializable {
 
         public Builder allowSlotAhead(boolean v) {
             allowSlotAhead = v;
+            return this;
+        }
+
+        public Builder unrepresentableValues(UnrepresentableValues v) {
+            unrepresentableValues = java.util.Objects.requireNonNull(v, "unrepresentableValues");
             return this;
         }
 

@@ -57,7 +57,7 @@ public final class ReplicationSetup {
             checkWalLevel(c);
             checkReplicationPrivilege(c, config);
             List<QualifiedName> tables = resolveTables(c, config);
-            ensurePublication(c, config, tables);
+            ensurePublication(c, config, tables, version);
             return ensureSlot(c, config, version, activeSlotWait);
         } catch (SQLException e) {
             throw new PgWalException("Checking the replication setup of " + config.jdbcUrl()
@@ -152,7 +152,7 @@ public final class ReplicationSetup {
     }
 
     private static void ensurePublication(Connection c, PgWalConnectionConfig config,
-            List<QualifiedName> tables) throws SQLException {
+            List<QualifiedName> tables, int version) throws SQLException {
         String pub = config.publicationName();
         boolean exists;
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
@@ -163,7 +163,10 @@ public final class ReplicationSetup {
         }
         String target = tables.isEmpty() ? "ALL TABLES"
                 : "TABLE " + tables.stream().map(QualifiedName::quoted).collect(Collectors.joining(", "));
-        String create = "CREATE PUBLICATION " + SqlIdentifiers.quoteIdentifier(pub) + " FOR " + target;
+        // A partitioned table's changes are then published as changes of the table itself (not
+        // of its partitions), also for partitions attached later; PostgreSQL 13+.
+        String create = "CREATE PUBLICATION " + SqlIdentifiers.quoteIdentifier(pub) + " FOR " + target
+                + (version >= 130000 ? " WITH (publish_via_partition_root = true)" : "");
         if (!exists) {
             if (!config.createPublication()) {
                 throw new PgWalException("Publication '" + pub + "' (option 'publication.name') does"
@@ -190,11 +193,47 @@ public final class ReplicationSetup {
                 }
             }
         }
+        for (QualifiedName t : missing) {
+            checkPartitionsPublishedAlone(c, pub, t);
+        }
         if (!missing.isEmpty()) {
             throw new PgWalException("Publication '" + pub + "' (option 'publication.name') does not"
                     + " include " + missing + ": run ALTER PUBLICATION " + SqlIdentifiers.quoteIdentifier(pub)
                     + " ADD TABLE " + missing.stream().map(QualifiedName::quoted)
                             .collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * A partitioned table whose partitions the publication lists under their own names (it is a
+     * member, but without {@code publish_via_partition_root}): pgoutput would send its changes as
+     * changes of each partition, not of the table that was asked for.
+     */
+    private static void checkPartitionsPublishedAlone(Connection c, String pub, QualifiedName t)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM"
+                + " pg_catalog.pg_partition_tree(pg_catalog.to_regclass(?)) pt"
+                + " JOIN pg_catalog.pg_class cl ON cl.oid = pt.relid"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace"
+                + " JOIN pg_catalog.pg_publication_tables p ON p.schemaname = n.nspname"
+                + " AND p.tablename = cl.relname AND p.pubname = ?"
+                + " WHERE pt.relid <> pg_catalog.to_regclass(?)")) {
+            ps.setString(1, t.quoted());
+            ps.setString(2, pub);
+            ps.setString(3, t.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getLong(1) > 0) {
+                    throw new PgWalException("Table " + t + " is partitioned, and publication '"
+                            + pub + "' (option 'publication.name') publishes its changes as"
+                            + " changes of each partition, under the partitions' names, because"
+                            + " publish_via_partition_root is off. Run ALTER PUBLICATION "
+                            + SqlIdentifiers.quoteIdentifier(pub) + " SET"
+                            + " (publish_via_partition_root = true), so that they arrive as changes"
+                            + " of " + t + " (also for partitions attached later). Changes written"
+                            + " before that still arrive under the partitions' names; name the"
+                            + " partitions in 'table-name' instead if you want those.");
+                }
+            }
         }
     }
 
@@ -204,8 +243,10 @@ public final class ReplicationSetup {
         boolean created = false;
         long deadline = System.currentTimeMillis() + activeSlotWait.toMillis();
         while (true) {
+            // two_phase is in pg_replication_slots from PostgreSQL 14 on.
             try (PreparedStatement ps = c.prepareStatement("SELECT plugin, slot_type, database, active,"
-                    + " active_pid, confirmed_flush_lsn::text, restart_lsn::text"
+                    + " active_pid, confirmed_flush_lsn::text, restart_lsn::text, "
+                    + (version >= 140000 ? "two_phase" : "false") + " AS two_phase"
                     + " FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -255,6 +296,19 @@ public final class ReplicationSetup {
             throw new PgWalException("Slot '" + slot + "' belongs to database '"
                     + rs.getString("database") + "', not to '" + config.database()
                     + "' (option 'database-name')");
+        }
+        if (rs.getBoolean("two_phase")) {
+            // pgoutput then sends prepared transactions at PREPARE TRANSACTION time, before it is
+            // known whether they commit; pgwal emits only committed transactions.
+            throw new PgWalException("Slot '" + slot + "' (option 'slot.name') was created with"
+                    + " two_phase = true, so PostgreSQL decodes prepared transactions when they are"
+                    + " prepared (BEGIN PREPARE), not when they commit; pgwal emits only committed"
+                    + " transactions and cannot read it. Set 'slot.name' to a slot of its own"
+                    + " (pgwal creates one without two_phase when 'slot.create' = true), or drop"
+                    + " and recreate this one without two_phase (SELECT pg_drop_replication_slot("
+                    + SqlIdentifiers.quoteLiteral(slot) + "); SELECT"
+                    + " pg_create_logical_replication_slot(" + SqlIdentifiers.quoteLiteral(slot)
+                    + ", 'pgoutput')) and start without state with 'scan.startup.mode' = 'initial'");
         }
     }
 

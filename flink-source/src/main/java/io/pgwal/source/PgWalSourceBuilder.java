@@ -12,6 +12,7 @@ import static io.pgwal.source.PgWalSourceOptions.PUBLICATION_NAME;
 import static io.pgwal.source.PgWalSourceOptions.RECONNECT_BACKOFF;
 import static io.pgwal.source.PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS;
 import static io.pgwal.source.PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD;
+import static io.pgwal.source.PgWalSourceOptions.VALUES_UNREPRESENTABLE;
 import static io.pgwal.source.PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_BYTES;
 import static io.pgwal.source.PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_SIZE;
 import static io.pgwal.source.PgWalSourceOptions.SCAN_STARTUP_MODE;
@@ -21,6 +22,7 @@ import static io.pgwal.source.PgWalSourceOptions.STATUS_INTERVAL;
 import static io.pgwal.source.PgWalSourceOptions.USERNAME;
 
 import io.pgwal.PgWalException;
+import io.pgwal.avro.UnrepresentableValues;
 import io.pgwal.replication.PgWalConnectionConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,13 +57,8 @@ public final class PgWalSourceBuilder {
 
     /** Sets every option present in {@code config} (keys of {@link PgWalSourceOptions}). */
     public PgWalSourceBuilder options(ReadableConfig config) {
-        for (ConfigOption<?> o : List.of(HOSTNAME, PORT, USERNAME, PASSWORD, DATABASE_NAME,
-                SLOT_NAME, SLOT_CREATE, PUBLICATION_NAME, PUBLICATION_CREATE, DECODING_PLUGIN_NAME,
-                STATUS_INTERVAL, CONNECT_TIMEOUT, RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF,
-                RESTORE_ALLOW_SLOT_AHEAD, FETCH_MAX_BATCH_SIZE, SCAN_STARTUP_MODE,
-                SCAN_SNAPSHOT_CHUNK_SIZE, SCAN_SNAPSHOT_CHUNK_BYTES)) {
-            copy(config, o);
-        }
+        PgWalSourceOptions.REQUIRED.forEach(o -> copy(config, o));
+        PgWalSourceOptions.OPTIONAL.forEach(o -> copy(config, o));
         return this;
     }
 
@@ -166,6 +163,16 @@ public final class PgWalSourceBuilder {
         return this;
     }
 
+    /**
+     * What to do with a value PostgreSQL accepted but Avro cannot hold (default {@link
+     * UnrepresentableValues#NULL}: SQL NULL and a warning; {@link UnrepresentableValues#FAIL}: end
+     * the job naming table, column, value and LSN).
+     */
+    public PgWalSourceBuilder unrepresentableValues(UnrepresentableValues handling) {
+        conf.set(VALUES_UNREPRESENTABLE, handling.value());
+        return this;
+    }
+
     public PgWalSourceBuilder maxBatchSize(int records) {
         conf.set(FETCH_MAX_BATCH_SIZE, records);
         return this;
@@ -229,6 +236,8 @@ public final class PgWalSourceBuilder {
                 .statusInterval(conf.get(STATUS_INTERVAL))
                 .connectTimeout(conf.get(CONNECT_TIMEOUT))
                 .allowSlotAhead(conf.get(RESTORE_ALLOW_SLOT_AHEAD))
+                .unrepresentableValues(
+                        UnrepresentableValues.fromString(conf.get(VALUES_UNREPRESENTABLE)))
                 .build();
         return new PgWalSource(config, stopLsn, stopAtCurrentLsn, batch,
                 conf.get(RECONNECT_MAX_ATTEMPTS), conf.get(RECONNECT_BACKOFF), mode, chunkRows,

@@ -1,6 +1,8 @@
 package io.pgwal.source;
 
+import io.pgwal.avro.UnrepresentableValues;
 import java.time.Duration;
+import java.util.Set;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -105,4 +107,23 @@ public final class PgWalSourceOptions {
                     .withDescription("About how many bytes of row data (pg_column_size, estimated"
                             + " from a sample) one snapshot chunk holds; a chunk has at least one"
                             + " row.");
+
+    public static final ConfigOption<String> VALUES_UNREPRESENTABLE =
+            ConfigOptions.key(UnrepresentableValues.OPTION).stringType().defaultValue("null")
+                    .withDescription("What to do with a value PostgreSQL accepted but the column's"
+                            + " Avro type cannot hold (NaN in a numeric(p,s), a timestamp after"
+                            + " 294247 AD): 'null' emits SQL NULL and logs a warning naming the"
+                            + " table, column, value and LSN; 'fail' ends the job with that"
+                            + " message.");
+
+    /** The options a source needs: server, user, database, slot and publication. */
+    public static final Set<ConfigOption<?>> REQUIRED =
+            Set.of(HOSTNAME, USERNAME, DATABASE_NAME, SLOT_NAME, PUBLICATION_NAME);
+
+    /** Every other option of the source (not the SQL connector's own table options). */
+    public static final Set<ConfigOption<?>> OPTIONAL = Set.of(PORT, PASSWORD, SLOT_CREATE,
+            PUBLICATION_CREATE, DECODING_PLUGIN_NAME, STATUS_INTERVAL, CONNECT_TIMEOUT,
+            RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF, RESTORE_ALLOW_SLOT_AHEAD,
+            FETCH_MAX_BATCH_SIZE, SCAN_STARTUP_MODE, SCAN_SNAPSHOT_CHUNK_SIZE,
+            SCAN_SNAPSHOT_CHUNK_BYTES, VALUES_UNREPRESENTABLE);
 }

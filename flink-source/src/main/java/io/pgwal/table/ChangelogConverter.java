@@ -64,6 +64,16 @@ final class ChangelogConverter implements Serializable {
 
     /** Emits the rows of one envelope ({@code store} is null when no rows are kept). */
     void convert(GenericRecord envelope, RowStore store, Collector<RowData> out) throws Exception {
+        try {
+            convertChange(envelope, store, out);
+        } catch (PgWalException e) {
+            // The same change comes again after a restart: end the job once instead.
+            throw PgWalException.failOnce(e);
+        }
+    }
+
+    private void convertChange(GenericRecord envelope, RowStore store, Collector<RowData> out)
+            throws Exception {
         String op = envelope.get("op").toString();
         if ("MESSAGE".equals(op)) {
             return;

@@ -9,6 +9,7 @@ import io.pgwal.source.PgWalSource;
 import io.pgwal.source.PgWalSourceBuilder;
 import io.pgwal.source.PgWalSourceOptions;
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
@@ -34,21 +35,16 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
 
     @Override
     public Set<ConfigOption<?>> requiredOptions() {
-        return Set.of(PgWalSourceOptions.HOSTNAME, PgWalSourceOptions.USERNAME,
-                PgWalSourceOptions.DATABASE_NAME, PgWalSourceOptions.SLOT_NAME,
-                PgWalSourceOptions.PUBLICATION_NAME, TABLE_NAME);
+        Set<ConfigOption<?>> required = new HashSet<>(PgWalSourceOptions.REQUIRED);
+        required.add(TABLE_NAME);
+        return required;
     }
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(PgWalSourceOptions.PORT, PgWalSourceOptions.PASSWORD,
-                PgWalSourceOptions.SLOT_CREATE, PgWalSourceOptions.PUBLICATION_CREATE,
-                PgWalSourceOptions.DECODING_PLUGIN_NAME, PgWalSourceOptions.STATUS_INTERVAL,
-                PgWalSourceOptions.CONNECT_TIMEOUT, PgWalSourceOptions.RECONNECT_MAX_ATTEMPTS,
-                PgWalSourceOptions.RECONNECT_BACKOFF, PgWalSourceOptions.RESTORE_ALLOW_SLOT_AHEAD,
-                PgWalSourceOptions.FETCH_MAX_BATCH_SIZE, PgWalSourceOptions.SCAN_STARTUP_MODE,
-                PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_SIZE,
-                PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_BYTES, SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN);
+        Set<ConfigOption<?>> optional = new HashSet<>(PgWalSourceOptions.OPTIONAL);
+        optional.addAll(Set.of(SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN));
+        return optional;
     }
 
     @Override

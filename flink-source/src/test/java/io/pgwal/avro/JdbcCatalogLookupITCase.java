@@ -65,10 +65,12 @@ class JdbcCatalogLookupITCase {
             assertThat(cols.get("plain_text").toastable()).isFalse();
             assertThat(cols.get("plain_text").notNull()).isTrue();
             // Domains resolve to the innermost base type and its modifier.
+            // The column's own type stays the domain's, without a modifier.
             assertThat(cols.get("amount")).isEqualTo(new ColumnInfo(
-                    "amount", false, true, 1700, 'd', numericTypmod, "money2"));
+                    "amount", false, true, 1700, 'd', numericTypmod, "money2",
+                    typeOid("money2"), -1));
             assertThat(cols.get("p")).isEqualTo(new ColumnInfo(
-                    "p", false, true, 1700, 'd', numericTypmod, "price"));
+                    "p", false, true, 1700, 'd', numericTypmod, "price", typeOid("price"), -1));
             assertThat(cols.get("m").typeType()).isEqualTo('e');
             assertThat(cols.get("m").notNull()).isTrue();
             assertThat(cols.get("m").toastable()).isFalse();
@@ -116,5 +118,9 @@ class JdbcCatalogLookupITCase {
                     .isInstanceOf(PgWalException.class)
                     .hasMessageContaining("relation OID 1259");
         }
+    }
+
+    private static int typeOid(String type) {
+        return (int) Long.parseLong(pg.queryString("SELECT '" + type + "'::regtype::oid::text"));
     }
 }

@@ -132,7 +132,8 @@ class TableSchemaTest {
                 new RelationColumn(false, "amount", domainOid, -1),
                 new RelationColumn(false, "mood", 16600, -1));
         Map<String, ColumnInfo> cat = Map.of(
-                "amount", new ColumnInfo("amount", false, true, 1700, 'd', NUMERIC_12_2, "money2"),
+                "amount", new ColumnInfo("amount", false, true, 1700, 'd', NUMERIC_12_2, "money2",
+                        domainOid, -1),
                 "mood", new ColumnInfo("mood", true, false, 16600, 'e', -1, "mood"));
         TableSchema t = TableSchema.derive("shop", r, cat);
         Schema.Field price = t.rowSchema().getField("price");
@@ -145,9 +146,10 @@ class TableSchemaTest {
         assertThat(amount.getProp("pg.type")).isEqualTo("money2");
         assertThat(amount.schema().getTypes().get(1).getLogicalType())
                 .isEqualTo(LogicalTypes.decimal(12, 2));
-        // An enum: a plain string (NOT NULL, not toastable).
-        assertThat(t.rowSchema().getField("mood").schema().getType())
-                .isEqualTo(Schema.Type.STRING);
+        // An enum: a string, nullable like every column outside the replica identity (the
+        // catalog's NOT NULL may be newer than the change).
+        assertThat(t.rowSchema().getField("mood").schema().toString())
+                .isEqualTo("[\"null\",\"string\"]");
         assertThat(t.rowSchema().getField("id").getProp("pg.type")).isEqualTo("int4");
         // OIDs above 2^31 (unsigned) survive a print/parse round trip unchanged.
         TableSchema big = TableSchema.derive("shop",
@@ -171,5 +173,31 @@ class TableSchemaTest {
         Map<String, ColumnInfo> dropNotNull = new java.util.HashMap<>(catalog());
         dropNotNull.put("id", new ColumnInfo("id", false, false, 23, 'b'));
         assertThat(t.describes(sameLater, dropNotNull)).isFalse();
+    }
+
+    @Test
+    void onlyFixedLengthReplicaIdentityColumnsAreNeverNull() {
+        RelationColumn code = new RelationColumn(true, "code", 25, -1);
+        RelationColumn qty = new RelationColumn(false, "qty", 23, -1);
+        Map<String, ColumnInfo> allNotNull = Map.of(
+                "id", new ColumnInfo("id", true, false, 23, 'b'),
+                "code", new ColumnInfo("code", true, true, 25, 'b'),
+                "qty", new ColumnInfo("qty", true, false, 23, 'b'));
+        TableSchema keyed = TableSchema.derive("shop", relation('d', ID, code, qty), allNotNull);
+        // int4 key: always sent, never TOASTed. text key: may be TOASTed. Not a key: may have
+        // been written before its NOT NULL.
+        assertThat(keyed.isNullable(0)).isFalse();
+        assertThat(keyed.isNullable(1)).isTrue();
+        assertThat(keyed.isNullable(2)).isTrue();
+        // The key record holds the identity columns as plain values.
+        assertThat(keyed.keySchema().getField("code").schema().getType())
+                .isEqualTo(Schema.Type.STRING);
+
+        // REPLICA IDENTITY FULL flags every column as key, NULLs included.
+        RelationColumn idFull = new RelationColumn(true, "id", 23, -1);
+        RelationColumn qtyFull = new RelationColumn(true, "qty", 23, -1);
+        TableSchema full = TableSchema.derive("shop", relation('f', idFull, qtyFull), allNotNull);
+        assertThat(full.isNullable(0)).isTrue();
+        assertThat(full.isNullable(1)).isTrue();
     }
 }

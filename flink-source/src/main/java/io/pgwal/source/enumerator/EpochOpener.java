@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.util.function.BiConsumer;
 import javax.annotation.Nullable;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,8 +100,8 @@ final class EpochOpener {
                 open(plan, opened);
                 return;
             }
-            if (error instanceof PgWalException definite && !isTransient(error)) {
-                throw new SuppressRestartsException(definite);
+            if (error instanceof PgWalException p) {
+                throw PgWalException.failOnce(p);
             }
             throw new PgWalException("Opening the snapshot failed: " + error.getMessage(), error);
         });
@@ -113,9 +112,10 @@ final class EpochOpener {
     /** A lost or refused connection, a server shutting down or out of connections. */
     private static boolean isTransient(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof SQLException e && e.getSQLState() != null
-                    && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P")
-                            || e.getSQLState().equals("53300"))) {
+            if (t instanceof PgWalException p && !p.isDefinite()) {
+                return true;
+            }
+            if (t instanceof SQLException e && PgWalException.isTransientSqlState(e.getSQLState())) {
                 return true;
             }
         }

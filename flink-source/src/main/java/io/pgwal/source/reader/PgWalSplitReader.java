@@ -212,7 +212,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
             if (chunkReader == null) {
                 chunkConnection = ReplicationSetup.connect(config, false);
                 chunkReader = new ChunkReader(chunkConnection, new AvroChangeConverter(
-                        config.database(), new JdbcCatalogLookup(chunkConnection)));
+                        config.database(), new JdbcCatalogLookup(chunkConnection),
+                        config.unrepresentableValues()));
             }
             List<GenericRecord> rows = new ArrayList<>();
             long started = System.nanoTime();
@@ -239,14 +240,15 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
 
     /**
      * A {@link PgWalException} that wraps a lost connection (a server that is down while we
-     * reconnect) is retried like the loss itself, when {@code retriable}; any other is thrown.
+     * reconnect) is retried like the loss itself, when {@code retriable}; any other is thrown, a
+     * definite one so that the job fails once instead of restarting into it.
      */
     private void handleWrappedConnectionLoss(PgWalException e, boolean retriable)
             throws IOException {
         if (retriable && e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
             handleConnectionLoss(cause);
         } else {
-            throw e;
+            throw PgWalException.failOnce(e);
         }
     }
 
@@ -276,7 +278,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         connectedBefore = true;
         catalogConnection = ReplicationSetup.connect(config, false);
         AvroChangeConverter converter =
-                new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection));
+                new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection),
+                        config.unrepresentableValues());
         processor = new PgWalChangeProcessor(
                 new PgOutputDecoder(config.protocolVersion()),
                 converter,
@@ -302,6 +305,12 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
 
     private void handleConnectionLoss(SQLException e) throws IOException {
         closeSession();
+        if (!isConnectionLoss(e)) {
+            PgWalException definite = StreamFailures.explain(e, config, cursor, !chunks.isEmpty());
+            if (definite != null) {
+                throw PgWalException.failOnce(definite);
+            }
+        }
         if (!isConnectionLoss(e) || ++failedAttempts > maxReconnectAttempts) {
             throw new IOException((chunks.isEmpty() ? "Replication stream of slot '"
                     + config.slotName() + "'" : "Snapshot of " + chunks.peek().table()) + " failed"
@@ -347,13 +356,12 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     }
 
     /**
-     * Failures worth a reconnect: connection-level (class 08), server shutdown or termination
-     * (57P0x), and a slot still held by our previous, dying walsender (55006).
+     * Failures worth a reconnect: those with a transient SQLSTATE ({@link
+     * PgWalException#isTransientSqlState}), such as a lost connection, a server shutting down or a
+     * slot still held by our previous, dying walsender.
      */
     static boolean isConnectionLoss(SQLException e) {
-        String state = e.getSQLState();
-        return state != null
-                && (state.startsWith("08") || state.startsWith("57P") || state.equals("55006"));
+        return PgWalException.isTransientSqlState(e.getSQLState());
     }
 
     @Override
