@@ -131,7 +131,7 @@ public final class AvroChangeConverter {
     public GenericRecord message(LogicalMessage m, ChangeSource s) {
         GenericData.Record r = new GenericData.Record(PgWalSchemas.MESSAGE_ENVELOPE);
         r.put(PgWalSchemas.MSG_OP, PgWalSchemas.MESSAGE);
-        r.put(PgWalSchemas.MSG_SOURCE, PgWalSchemas.source(s, databaseUtf8, null, null));
+        r.put(PgWalSchemas.MSG_SOURCE, PgWalSchemas.source(s, databaseUtf8, null, null, null));
         r.put(PgWalSchemas.MSG_PREFIX, new Utf8(m.prefix()));
         r.put(PgWalSchemas.MSG_CONTENT, ByteBuffer.wrap(m.content()));
         r.put(PgWalSchemas.MSG_TRANSACTIONAL, m.transactional());
@@ -144,7 +144,8 @@ public final class AvroChangeConverter {
         env.put(TableSchema.ENV_OP, op);
         env.put(TableSchema.ENV_UNCHANGED_TOAST, List.of());
         env.put(TableSchema.ENV_SOURCE,
-                PgWalSchemas.source(s, t.database(), t.schemaName(), t.tableName()));
+                PgWalSchemas.source(s, t.database(), t.schemaName(), t.tableName(),
+                        t.relationOid()));
         return env;
     }
 

@@ -46,11 +46,13 @@ public final class PgWalSchemas {
     static final int SRC_SCHEMA = 6;
     static final int SRC_TABLE = 7;
     static final int SRC_SNAPSHOT = 8;
+    static final int SRC_RELATION_OID = 9;
 
     /**
      * {@code pgwal.Source}: where a record comes from. {@code commit_ts} is null when the commit
-     * time is unknown ({@code ChangeSource.commitTimeMicros() == Long.MIN_VALUE}); {@code schema}
-     * and {@code table} are null for logical decoding messages.
+     * time is unknown ({@code ChangeSource.commitTimeMicros() == Long.MIN_VALUE}); {@code schema},
+     * {@code table} and {@code relation_oid} are null for logical decoding messages. {@code
+     * relation_oid} came last, with a default, so that readers of older records resolve it.
      */
     public static final Schema SOURCE = Schema.createRecord("Source",
             "Where a change comes from in the WAL.", NAMESPACE, false, List.of(
@@ -68,7 +70,11 @@ public final class PgWalSchemas {
                     new Schema.Field("snapshot", Schema.create(Schema.Type.BOOLEAN),
                             "true for a row of the initial snapshot (op READ): then lsn and"
                                     + " commit_lsn hold the snapshot's LSN and tx_index the row's"
-                                    + " index in its chunk", false)));
+                                    + " index in its chunk", false),
+                    nullableField("relation_oid", Schema.create(Schema.Type.LONG),
+                            "OID of the table (pg_class.oid, unsigned 32-bit), which tells a table"
+                                    + " dropped and created again under the same name from the"
+                                    + " old one; null for messages")));
 
     /** Positions of the {@code pgwal.Message} fields. */
     static final int MSG_OP = 0;
@@ -102,8 +108,12 @@ public final class PgWalSchemas {
         return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);
     }
 
-    /** A {@code pgwal.Source} value; {@code schema} and {@code table} may be null. */
-    static GenericData.Record source(ChangeSource s, Utf8 db, Utf8 schema, Utf8 table) {
+    /**
+     * A {@code pgwal.Source} value; {@code schema}, {@code table} and {@code relationOid} are null
+     * for messages.
+     */
+    static GenericData.Record source(
+            ChangeSource s, Utf8 db, Utf8 schema, Utf8 table, Long relationOid) {
         GenericData.Record r = new GenericData.Record(SOURCE);
         r.put(SRC_LSN, s.lsn());
         r.put(SRC_COMMIT_LSN, s.commitLsn());
@@ -114,6 +124,7 @@ public final class PgWalSchemas {
         r.put(SRC_SCHEMA, schema);
         r.put(SRC_TABLE, table);
         r.put(SRC_SNAPSHOT, s.snapshot());
+        r.put(SRC_RELATION_OID, relationOid);
         return r;
     }
 }

@@ -31,7 +31,13 @@ enum PgWalMetadata {
     SCHEMA_NAME("schema_name", DataTypes.STRING().notNull(), src -> string(src.get("schema"))),
     TABLE_NAME("table_name", DataTypes.STRING().notNull(), src -> string(src.get("table"))),
     /** True for a row of the initial snapshot, false for a streamed change. */
-    SNAPSHOT("snapshot", DataTypes.BOOLEAN().notNull(), src -> src.get("snapshot"));
+    SNAPSHOT("snapshot", DataTypes.BOOLEAN().notNull(), src -> src.get("snapshot")),
+    /**
+     * The table's OID ({@code pg_class.oid}): a table dropped and created again under the same
+     * name has another one.
+     */
+    RELATION_OID("relation_oid", DataTypes.BIGINT(), src ->
+            src.getSchema().getField("relation_oid") == null ? null : src.get("relation_oid"));
 
     private final String key;
     private final DataType dataType;

@@ -91,7 +91,7 @@ class TableSchemaTest {
         assertThat(source.getFullName()).isEqualTo("pgwal.Source");
         assertThat(source.getFields()).extracting(Schema.Field::name).containsExactly(
                 "lsn", "commit_lsn", "tx_index", "txid", "commit_ts", "db", "schema", "table",
-                "snapshot");
+                "snapshot", "relation_oid");
         assertThat(source.getField("commit_ts").schema().getTypes().get(1).getLogicalType())
                 .isEqualTo(LogicalTypes.timestampMicros());
         // The schema is valid Avro and survives a print/parse round trip.
