@@ -1,5 +1,8 @@
 package io.pgwal.avro;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.MessageField;
+import io.pgwal.avro.Envelope.SourceField;
 import java.util.List;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
@@ -56,22 +59,22 @@ public final class PgWalSchemas {
      */
     public static final Schema SOURCE = Schema.createRecord("Source",
             "Where a change comes from in the WAL.", NAMESPACE, false, List.of(
-                    field("lsn", Schema.create(Schema.Type.LONG), "WAL position of the change"),
-                    field("commit_lsn", Schema.create(Schema.Type.LONG),
+                    field(SourceField.LSN, Schema.create(Schema.Type.LONG), "WAL position of the change"),
+                    field(SourceField.COMMIT_LSN, Schema.create(Schema.Type.LONG),
                             "LSN of the transaction's commit record"),
-                    field("tx_index", Schema.create(Schema.Type.INT),
+                    field(SourceField.TX_INDEX, Schema.create(Schema.Type.INT),
                             "0-based index of the record in its transaction"),
-                    field("txid", Schema.create(Schema.Type.LONG), "transaction id"),
-                    nullableField("commit_ts", LogicalTypes.timestampMicros()
+                    field(SourceField.TXID, Schema.create(Schema.Type.LONG), "transaction id"),
+                    nullableField(SourceField.COMMIT_TS, LogicalTypes.timestampMicros()
                             .addToSchema(Schema.create(Schema.Type.LONG)), "commit time"),
-                    field("db", Schema.create(Schema.Type.STRING), "database"),
-                    nullableField("schema", Schema.create(Schema.Type.STRING), "schema"),
-                    nullableField("table", Schema.create(Schema.Type.STRING), "table"),
-                    new Schema.Field("snapshot", Schema.create(Schema.Type.BOOLEAN),
+                    field(SourceField.DB, Schema.create(Schema.Type.STRING), "database"),
+                    nullableField(SourceField.SCHEMA, Schema.create(Schema.Type.STRING), "schema"),
+                    nullableField(SourceField.TABLE, Schema.create(Schema.Type.STRING), "table"),
+                    new Schema.Field(SourceField.SNAPSHOT, Schema.create(Schema.Type.BOOLEAN),
                             "true for a row of the initial snapshot (op READ): then lsn and"
                                     + " commit_lsn hold the snapshot's LSN and tx_index the row's"
                                     + " index in its chunk", false),
-                    nullableField("relation_oid", Schema.create(Schema.Type.LONG),
+                    nullableField(SourceField.RELATION_OID, Schema.create(Schema.Type.LONG),
                             "OID of the table (pg_class.oid, unsigned 32-bit), which tells a table"
                                     + " dropped and created again under the same name from the"
                                     + " old one; null for messages")));
@@ -86,11 +89,11 @@ public final class PgWalSchemas {
     /** {@code pgwal.Message}: a message written with {@code pg_logical_emit_message}. */
     public static final Schema MESSAGE_ENVELOPE = Schema.createRecord("Message",
             "A logical decoding message (pg_logical_emit_message).", NAMESPACE, false, List.of(
-                    field("op", OP, "always MESSAGE"),
-                    field("source", SOURCE, "where the message comes from"),
-                    field("prefix", Schema.create(Schema.Type.STRING), "the message prefix"),
-                    field("content", Schema.create(Schema.Type.BYTES), "the message content"),
-                    field("transactional", Schema.create(Schema.Type.BOOLEAN),
+                    field(FieldName.OP, OP, "always MESSAGE"),
+                    field(FieldName.SOURCE, SOURCE, "where the message comes from"),
+                    field(MessageField.PREFIX, Schema.create(Schema.Type.STRING), "the message prefix"),
+                    field(MessageField.CONTENT, Schema.create(Schema.Type.BYTES), "the message content"),
+                    field(MessageField.TRANSACTIONAL, Schema.create(Schema.Type.BOOLEAN),
                             "whether the message was part of a transaction")));
 
     private PgWalSchemas() {}

@@ -1,5 +1,6 @@
 package io.pgwal.avro;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.decoder.PgOutputMessage.Relation;
 import io.pgwal.decoder.PgOutputMessage.RelationColumn;
 import java.util.ArrayList;
@@ -113,15 +114,15 @@ public final class TableSchema {
         Schema beforeType = isFullIdentity() ? rowSchema : keySchema;
         envelopeSchema = record(table + "_envelope", namespace, "A change of "
                 + relation.namespace() + "." + relation.name(), List.of(
-                        new Schema.Field("op", PgWalSchemas.OP, "the kind of change"),
-                        PgWalSchemas.nullableField("before", beforeType,
+                        new Schema.Field(FieldName.OP, PgWalSchemas.OP, "the kind of change"),
+                        PgWalSchemas.nullableField(FieldName.BEFORE, beforeType,
                                 "the old row (replica identity FULL) or old key; null if not sent"),
-                        PgWalSchemas.nullableField("after", rowSchema, "the new row"),
-                        new Schema.Field("unchanged_toast",
+                        PgWalSchemas.nullableField(FieldName.AFTER, rowSchema, "the new row"),
+                        new Schema.Field(FieldName.UNCHANGED_TOAST,
                                 Schema.createArray(Schema.create(Schema.Type.STRING)),
                                 "columns whose unchanged TOAST value was not sent (null in after)",
                                 List.of()),
-                        new Schema.Field("source", PgWalSchemas.SOURCE, "where it comes from")),
+                        new Schema.Field(FieldName.SOURCE, PgWalSchemas.SOURCE, "where it comes from")),
                 relation.name());
     }
 

@@ -1,6 +1,8 @@
 package io.pgwal.table;
 
 import io.pgwal.PgWalException;
+import io.pgwal.avro.Envelope;
+import io.pgwal.avro.Envelope.Op;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Base64;
@@ -74,19 +76,18 @@ final class ChangelogConverter implements Serializable {
 
     private void convertChange(GenericRecord envelope, RowStore store, Collector<RowData> out)
             throws Exception {
-        String op = envelope.get("op").toString();
-        if ("MESSAGE".equals(op)) {
+        Op op = Envelope.op(envelope);
+        if (op == Op.MESSAGE) {
             return;
         }
-        GenericRecord source = (GenericRecord) envelope.get("source");
-        if (!schema.equals(String.valueOf(source.get("schema")))
-                || !table.equals(String.valueOf(source.get("table")))) {
+        GenericRecord source = Envelope.source(envelope);
+        if (!schema.equals(Envelope.schema(envelope)) || !table.equals(Envelope.table(envelope))) {
             return;
         }
-        GenericRecord before = (GenericRecord) envelope.get("before");
-        GenericRecord after = (GenericRecord) envelope.get("after");
+        GenericRecord before = Envelope.before(envelope);
+        GenericRecord after = Envelope.after(envelope);
         switch (op) {
-            case "INSERT", "READ" -> {
+            case INSERT, READ -> {
                 // READ: a row of the initial snapshot, an insert for the changelog.
                 GenericRowData row = physical(after, false);
                 if (store != null) {
@@ -94,7 +95,7 @@ final class ChangelogConverter implements Serializable {
                 }
                 out.collect(withMetadata(RowKind.INSERT, row, source));
             }
-            case "UPDATE" -> {
+            case UPDATE -> {
                 if (upsert()) {
                     upsertUpdate(envelope, before, after, source, store, out);
                 } else {
@@ -105,7 +106,7 @@ final class ChangelogConverter implements Serializable {
                     out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
                 }
             }
-            case "DELETE" -> {
+            case DELETE -> {
                 GenericRowData old = physical(requireFullImage(before, op), upsert());
                 RowData deleted = old;
                 if (store != null) {
@@ -116,11 +117,10 @@ final class ChangelogConverter implements Serializable {
                 }
                 out.collect(withMetadata(RowKind.DELETE, deleted, source));
             }
-            case "TRUNCATE" -> LOG.warn("TRUNCATE of {}.{} at commit LSN {} is not part of the"
+            case TRUNCATE -> LOG.warn("TRUNCATE of {}.{} at commit LSN {} is not part of the"
                     + " SQL changelog: the truncated rows are not retracted.", schema, table,
-                    source.get("commit_lsn"));
-            default -> throw new PgWalException("Unknown change operation '" + op + "' for "
-                    + schema + "." + table);
+                    lsn(Envelope.commitLsn(envelope)));
+            case MESSAGE -> throw new IllegalStateException("handled above");
         }
     }
 
@@ -136,7 +136,7 @@ final class ChangelogConverter implements Serializable {
             RowData last = store == null ? null : store.get(oldKey);
             if (last == null) {
                 throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
-                        + source.get("lsn") + " did not send the unchanged TOAST value of "
+                        + lsn(Envelope.lsn(envelope)) + " did not send the unchanged TOAST value of "
                         + unsentNames(unsent) + ", and this job has not seen the row before (it was"
                         + " written before the slot's start). Set REPLICA IDENTITY FULL on the"
                         + " table so that PostgreSQL sends the old value.");
@@ -158,7 +158,7 @@ final class ChangelogConverter implements Serializable {
         }
     }
 
-    private GenericRecord requireFullImage(GenericRecord before, String op) {
+    private GenericRecord requireFullImage(GenericRecord before, Op op) {
         if (before == null) {
             throw new PgWalException(op + " of " + schema + "." + table + " arrived without its old"
                     + " row: the table's REPLICA IDENTITY is NOTHING or was changed after the SQL"
@@ -186,15 +186,15 @@ final class ChangelogConverter implements Serializable {
 
     /** The declared columns listed in {@code unchanged_toast}, or null when there are none. */
     private boolean[] unsent(GenericRecord envelope, GenericRecord after) {
-        Object names = envelope.get("unchanged_toast");
-        if (!(names instanceof List<?> list) || list.isEmpty()) {
+        List<String> names = Envelope.unchangedToast(envelope);
+        if (names.isEmpty()) {
             return null;
         }
         RowLayout layout = layout(after.getSchema());
         boolean[] unsent = new boolean[columns.length];
         boolean any = false;
-        for (Object name : list) {
-            int i = layout.column(name.toString());
+        for (String name : names) {
+            int i = layout.column(name);
             if (i >= 0) {
                 unsent[i] = true;
                 any = true;
@@ -276,5 +276,9 @@ final class ChangelogConverter implements Serializable {
             b.append(s == null ? "-" : s.length() + ":" + s).append('|');
         }
         return b.toString();
+    }
+
+    private static String lsn(long lsn) {
+        return org.postgresql.replication.LogSequenceNumber.valueOf(lsn).asString();
     }
 }

@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import io.pgwal.avro.Envelope;
+import io.pgwal.avro.Envelope.SourceField;
 import java.util.function.Function;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.table.api.DataTypes;
@@ -15,29 +17,33 @@ import org.apache.flink.table.types.DataType;
 enum PgWalMetadata {
     /** Commit time of the transaction. */
     COMMIT_TS("commit_ts", DataTypes.TIMESTAMP_LTZ(6), src -> {
-        Object ts = src.get("commit_ts");
+        Object ts = src.get(SourceField.COMMIT_TS);
         if (ts instanceof java.time.Instant instant) {
             return TimestampData.fromInstant(instant);
         }
         return ts == null ? null : AvroValues.timestampFromMicros((Long) ts);
     }),
     /** LSN of the change itself. */
-    LSN("lsn", DataTypes.BIGINT().notNull(), src -> src.get("lsn")),
+    LSN("lsn", DataTypes.BIGINT().notNull(), src -> src.get(SourceField.LSN)),
     /** LSN of the transaction's commit record (equal for every change of a transaction). */
-    COMMIT_LSN("commit_lsn", DataTypes.BIGINT().notNull(), src -> src.get("commit_lsn")),
+    COMMIT_LSN("commit_lsn", DataTypes.BIGINT().notNull(),
+            src -> src.get(SourceField.COMMIT_LSN)),
     /** The transaction id ({@code txid_current()} of the writing transaction). */
-    TXID("txid", DataTypes.BIGINT().notNull(), src -> src.get("txid")),
-    DATABASE_NAME("database_name", DataTypes.STRING().notNull(), src -> string(src.get("db"))),
-    SCHEMA_NAME("schema_name", DataTypes.STRING().notNull(), src -> string(src.get("schema"))),
-    TABLE_NAME("table_name", DataTypes.STRING().notNull(), src -> string(src.get("table"))),
+    TXID("txid", DataTypes.BIGINT().notNull(), src -> src.get(SourceField.TXID)),
+    DATABASE_NAME("database_name", DataTypes.STRING().notNull(),
+            src -> string(src.get(SourceField.DB))),
+    SCHEMA_NAME("schema_name", DataTypes.STRING().notNull(),
+            src -> string(src.get(SourceField.SCHEMA))),
+    TABLE_NAME("table_name", DataTypes.STRING().notNull(),
+            src -> string(src.get(SourceField.TABLE))),
     /** True for a row of the initial snapshot, false for a streamed change. */
-    SNAPSHOT("snapshot", DataTypes.BOOLEAN().notNull(), src -> src.get("snapshot")),
+    SNAPSHOT("snapshot", DataTypes.BOOLEAN().notNull(), src -> src.get(SourceField.SNAPSHOT)),
     /**
      * The table's OID ({@code pg_class.oid}): a table dropped and created again under the same
      * name has another one.
      */
-    RELATION_OID("relation_oid", DataTypes.BIGINT(), src ->
-            src.getSchema().getField("relation_oid") == null ? null : src.get("relation_oid"));
+    RELATION_OID("relation_oid", DataTypes.BIGINT(),
+            src -> Envelope.optional(src, SourceField.RELATION_OID));
 
     private final String key;
     private final DataType dataType;

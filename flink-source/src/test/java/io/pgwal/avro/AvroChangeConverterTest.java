@@ -3,6 +3,9 @@ package io.pgwal.avro;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.MessageField;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.PgWalException;
 import io.pgwal.decoder.PgOutputMessage.Delete;
 import io.pgwal.decoder.PgOutputMessage.Insert;
@@ -67,22 +70,22 @@ class AvroChangeConverterTest {
                 new Insert(812, REL, TupleData.ofText("7", "hello", "3")), SRC));
 
         assertThat(env.getSchema().getFullName()).isEqualTo("pgwal.shop.public.orders_envelope");
-        assertThat(str(env.get("op"))).isEqualTo("INSERT");
-        assertThat(env.get("before")).isNull();
+        assertThat(str(env.get(FieldName.OP))).isEqualTo("INSERT");
+        assertThat(env.get(FieldName.BEFORE)).isNull();
         GenericRecord after = rec(env, "after");
         assertThat(after.get("id")).isEqualTo(7);
         assertThat(str(after.get("body"))).isEqualTo("hello");
         assertThat(after.get("qty")).isEqualTo(3);
-        assertThat((List<?>) env.get("unchanged_toast")).isEmpty();
+        assertThat((List<?>) env.get(FieldName.UNCHANGED_TOAST)).isEmpty();
         GenericRecord source = rec(env, "source");
-        assertThat(source.get("lsn")).isEqualTo(0x16B3748L);
-        assertThat(source.get("commit_lsn")).isEqualTo(0x16B3900L);
-        assertThat(source.get("tx_index")).isEqualTo(3);
-        assertThat(source.get("txid")).isEqualTo(812L);
-        assertThat(source.get("commit_ts")).isEqualTo(1_700_000_000_000_000L);
-        assertThat(str(source.get("db"))).isEqualTo("shop");
-        assertThat(str(source.get("schema"))).isEqualTo("public");
-        assertThat(str(source.get("table"))).isEqualTo("orders");
+        assertThat(source.get(SourceField.LSN)).isEqualTo(0x16B3748L);
+        assertThat(source.get(SourceField.COMMIT_LSN)).isEqualTo(0x16B3900L);
+        assertThat(source.get(SourceField.TX_INDEX)).isEqualTo(3);
+        assertThat(source.get(SourceField.TXID)).isEqualTo(812L);
+        assertThat(source.get(SourceField.COMMIT_TS)).isEqualTo(1_700_000_000_000_000L);
+        assertThat(str(source.get(SourceField.DB))).isEqualTo("shop");
+        assertThat(str(source.get(SourceField.SCHEMA))).isEqualTo("public");
+        assertThat(str(source.get(SourceField.TABLE))).isEqualTo("orders");
     }
 
     @Test
@@ -91,7 +94,7 @@ class AvroChangeConverterTest {
         // 'K': only the key columns have values; the others are null in the old tuple.
         GenericRecord keyed = valid(converter.update(new Update(812, REL, 'K',
                 TupleData.ofText("7", null, null), TupleData.ofText("8", "b", "1")), SRC));
-        assertThat(str(keyed.get("op"))).isEqualTo("UPDATE");
+        assertThat(str(keyed.get(FieldName.OP))).isEqualTo("UPDATE");
         GenericRecord before = rec(keyed, "before");
         assertThat(before.getSchema().getName()).isEqualTo("orders_key");
         assertThat(before.get("id")).isEqualTo(7);
@@ -99,7 +102,7 @@ class AvroChangeConverterTest {
 
         GenericRecord plain = valid(converter.update(new Update(812, REL, (char) 0, null,
                 TupleData.ofText("8", "c", "2")), SRC));
-        assertThat(plain.get("before")).isNull();
+        assertThat(plain.get(FieldName.BEFORE)).isNull();
         assertThat(str(rec(plain, "after").get("body"))).isEqualTo("c");
     }
 
@@ -115,9 +118,9 @@ class AvroChangeConverterTest {
 
         GenericRecord del = valid(converter.delete(
                 new Delete(812, REL, 'O', TupleData.ofText("7", "new", "2")), SRC));
-        assertThat(str(del.get("op"))).isEqualTo("DELETE");
+        assertThat(str(del.get(FieldName.OP))).isEqualTo("DELETE");
         assertThat(str(rec(del, "before").get("body"))).isEqualTo("new");
-        assertThat(del.get("after")).isNull();
+        assertThat(del.get(FieldName.AFTER)).isNull();
 
         assertThatThrownBy(() -> converter.delete(
                 new Delete(812, REL, 'K', TupleData.ofText("7", null, null)), SRC))
@@ -130,9 +133,9 @@ class AvroChangeConverterTest {
         converter.onRelation(relation('d', ID, BODY, QTY));
         GenericRecord env = valid(converter.delete(
                 new Delete(812, REL, 'K', TupleData.ofText("7", null, null)), SRC));
-        assertThat(str(env.get("op"))).isEqualTo("DELETE");
+        assertThat(str(env.get(FieldName.OP))).isEqualTo("DELETE");
         assertThat(rec(env, "before").get("id")).isEqualTo(7);
-        assertThat(env.get("after")).isNull();
+        assertThat(env.get(FieldName.AFTER)).isNull();
     }
 
     @Test
@@ -143,7 +146,7 @@ class AvroChangeConverterTest {
                 new Update(812, REL, (char) 0, null, newTuple), SRC));
         assertThat(rec(env, "after").get("body")).isNull();
         assertThat(rec(env, "after").get("qty")).isEqualTo(5);
-        assertThat(((List<?>) env.get("unchanged_toast"))).extracting(Object::toString)
+        assertThat(((List<?>) env.get(FieldName.UNCHANGED_TOAST))).extracting(Object::toString)
                 .containsExactly("body");
     }
 
@@ -151,23 +154,23 @@ class AvroChangeConverterTest {
     void truncateAndMessage() {
         converter.onRelation(relation('d', ID, BODY, QTY));
         GenericRecord t = valid(converter.truncate(REL, SRC));
-        assertThat(str(t.get("op"))).isEqualTo("TRUNCATE");
-        assertThat(t.get("before")).isNull();
-        assertThat(t.get("after")).isNull();
-        assertThat(str(rec(t, "source").get("table"))).isEqualTo("orders");
+        assertThat(str(t.get(FieldName.OP))).isEqualTo("TRUNCATE");
+        assertThat(t.get(FieldName.BEFORE)).isNull();
+        assertThat(t.get(FieldName.AFTER)).isNull();
+        assertThat(str(rec(t, "source").get(SourceField.TABLE))).isEqualTo("orders");
 
         byte[] content = "hello".getBytes(StandardCharsets.UTF_8);
         GenericRecord m = valid(converter.message(
                 new LogicalMessage(0, false, 0x2000L, "app", content),
                 new ChangeSource(0x2000L, 0, 0, 0, Long.MIN_VALUE)));
         assertThat(m.getSchema().getFullName()).isEqualTo("pgwal.Message");
-        assertThat(str(m.get("op"))).isEqualTo("MESSAGE");
-        assertThat(str(m.get("prefix"))).isEqualTo("app");
-        assertThat(m.get("content")).isEqualTo(ByteBuffer.wrap(content));
-        assertThat(m.get("transactional")).isEqualTo(false);
-        assertThat(rec(m, "source").get("commit_ts")).isNull();
-        assertThat(rec(m, "source").get("table")).isNull();
-        assertThat(str(rec(m, "source").get("db"))).isEqualTo("shop");
+        assertThat(str(m.get(FieldName.OP))).isEqualTo("MESSAGE");
+        assertThat(str(m.get(MessageField.PREFIX))).isEqualTo("app");
+        assertThat(m.get(MessageField.CONTENT)).isEqualTo(ByteBuffer.wrap(content));
+        assertThat(m.get(MessageField.TRANSACTIONAL)).isEqualTo(false);
+        assertThat(rec(m, "source").get(SourceField.COMMIT_TS)).isNull();
+        assertThat(rec(m, "source").get(SourceField.TABLE)).isNull();
+        assertThat(str(rec(m, "source").get(SourceField.DB))).isEqualTo("shop");
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.pgwal.avro;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.decoder.PgOutputMessage.Insert;
 import io.pgwal.decoder.PgOutputMessage.LogicalMessage;
 import io.pgwal.decoder.PgOutputMessage.Relation;
@@ -102,7 +104,7 @@ class PgWalAvroSerializerTest {
         }
         assertThat(in.available()).isZero();
         assertThat(reader.schemaParses()).isEqualTo(schemas);
-        GenericRecord after = (GenericRecord) records.get(0).get("after");
+        GenericRecord after = (GenericRecord) records.get(0).get(FieldName.AFTER);
         ByteBuffer price = (ByteBuffer) after.get("price");
         assertThat(PgTypeMapping.decimal(price, after.getSchema().getField("price").schema()
                 .getTypes().get(1))).isEqualByComparingTo("-12.50");
@@ -136,15 +138,15 @@ class PgWalAvroSerializerTest {
         GenericRecord copy = s.copy(original);
         assertThat(copy).isEqualTo(original).isNotSameAs(original);
 
-        GenericRecord copiedAfter = (GenericRecord) copy.get("after");
+        GenericRecord copiedAfter = (GenericRecord) copy.get(FieldName.AFTER);
         copiedAfter.put("id", 99L);
         ((ByteBuffer) copiedAfter.get("raw")).put(0, (byte) 42);
-        ((GenericRecord) copy.get("source")).put("lsn", -1L);
+        ((GenericRecord) copy.get(FieldName.SOURCE)).put("lsn", -1L);
 
-        GenericRecord originalAfter = (GenericRecord) original.get("after");
+        GenericRecord originalAfter = (GenericRecord) original.get(FieldName.AFTER);
         assertThat(originalAfter.get("id")).isEqualTo(1L);
         assertThat(((ByteBuffer) originalAfter.get("raw")).get(0)).isEqualTo((byte) 0);
-        assertThat(((GenericRecord) original.get("source")).get("lsn")).isEqualTo(100L);
+        assertThat(((GenericRecord) original.get(FieldName.SOURCE)).get(SourceField.LSN)).isEqualTo(100L);
         assertThat(s.copy(original, copy)).isEqualTo(original);
         assertThat(s.copy((GenericRecord) null)).isNull();
     }

@@ -2,6 +2,7 @@ package io.pgwal.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.avro.PgWalAvroTypeInfo;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
@@ -100,7 +101,7 @@ class PgWalKeyByITCase {
             count.update(n);
             last.update(r);
             GenericRecord stored = last.value();
-            GenericRecord after = (GenericRecord) stored.get("after");
+            GenericRecord after = (GenericRecord) stored.get(FieldName.AFTER);
             boolean hasY = after.getSchema().getField("y") != null;
             out.collect(ctx.getCurrentKey() + " " + n + " " + Envelopes.op(stored)
                     + " x=" + (after.getSchema().getField("x") == null ? null : after.get("x"))

@@ -3,6 +3,7 @@ package io.pgwal.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.testing.CollectingSink;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
@@ -186,7 +187,7 @@ class PgWalSavepointRestoreITCase {
             if (throttled && ++seen % 20 == 0) {
                 Thread.sleep(1);
             }
-            String image = r.get("after") != null ? "after" : "before";
+            String image = r.get(FieldName.AFTER) != null ? "after" : "before";
             return Envelopes.op(r) + " " + Envelopes.value(r, image, "id");
         }
     }

@@ -6,6 +6,8 @@ import static io.pgwal.testing.Envelopes.table;
 import static io.pgwal.testing.Envelopes.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.testing.TestPostgres;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -101,8 +103,8 @@ class PgWalSchemaChangesITCase {
         assertThat(fields(out.get(1))).containsExactly("id", "b", "a");
         assertThat(field(out.get(0), "a").getProp("pg.type")).isEqualTo("int4");
         assertThat(field(out.get(0), "b").getProp("pg.type")).isEqualTo("text");
-        assertThat(source(out.get(0)).get("relation_oid"))
-                .isEqualTo(source(out.get(2)).get("relation_oid"));
+        assertThat(source(out.get(0)).get(SourceField.RELATION_OID))
+                .isEqualTo(source(out.get(2)).get(SourceField.RELATION_OID));
     }
 
     @Test
@@ -117,8 +119,8 @@ class PgWalSchemaChangesITCase {
 
         assertThat(out).extracting(r -> value(r, "after", "v").toString())
                 .containsExactly("old", "new");
-        long oldOid = (Long) source(out.get(0)).get("relation_oid");
-        long newOid = (Long) source(out.get(1)).get("relation_oid");
+        long oldOid = (Long) source(out.get(0)).get(SourceField.RELATION_OID);
+        long newOid = (Long) source(out.get(1)).get(SourceField.RELATION_OID);
         assertThat(newOid).isNotEqualTo(oldOid);
         assertThat(Long.parseLong(pg.queryString("SELECT 'phoenix'::regclass::oid::text")))
                 .isEqualTo(newOid);
@@ -139,7 +141,7 @@ class PgWalSchemaChangesITCase {
         assertThat(out).extracting(r -> op(r)).containsExactly(
                 "INSERT", "INSERT", "UPDATE", "UPDATE", "DELETE", "DELETE");
         // DEFAULT: no old image for an update that keeps the key, only the key for a delete.
-        assertThat(out.get(2).get("before")).isNull();
+        assertThat(out.get(2).get(FieldName.BEFORE)).isNull();
         // FULL: the whole old row.
         assertThat(value(out.get(3), "before", "w")).isEqualTo(2);
         assertThat(value(out.get(4), "before", "v").toString()).isEqualTo("a");

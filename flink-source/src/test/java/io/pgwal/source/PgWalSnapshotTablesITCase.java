@@ -3,6 +3,7 @@ package io.pgwal.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.testing.ChangeLog;
 import io.pgwal.testing.ChangeLog.Entry;
 import io.pgwal.testing.Envelopes;
@@ -129,7 +130,7 @@ class PgWalSnapshotTablesITCase {
         List<GenericRecord> out = snapshot("wide", 1000, "1kb");
         assertThat(out).hasSize(6);
         assertThat(out).allSatisfy(r -> assertThat(Envelopes.txIndex(r)).isZero());
-        assertThat(out).allSatisfy(r -> assertThat(((CharSequence) ((GenericRecord) r.get("after"))
+        assertThat(out).allSatisfy(r -> assertThat(((CharSequence) ((GenericRecord) r.get(FieldName.AFTER))
                 .get("payload")).length()).isEqualTo(320_000));
     }
 

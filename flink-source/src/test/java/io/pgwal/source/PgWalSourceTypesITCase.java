@@ -8,6 +8,8 @@ import static io.pgwal.testing.Envelopes.txIndex;
 import static io.pgwal.testing.Envelopes.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -123,9 +125,9 @@ class PgWalSourceTypesITCase {
             assertRowEquals(records.get(id - 1), "after", insertedRows.get(id));
         }
         assertRowEquals(records.get(6), "after", updatedRow1);
-        assertThat(records.get(6).get("before")).as("no old tuple with REPLICA IDENTITY DEFAULT").isNull();
+        assertThat(records.get(6).get(FieldName.BEFORE)).as("no old tuple with REPLICA IDENTITY DEFAULT").isNull();
         assertThat(value(records.get(7), "before", "id")).isEqualTo(3);
-        assertThat(records.get(7).get("after")).isNull();
+        assertThat(records.get(7).get(FieldName.AFTER)).isNull();
         // REPLICA IDENTITY FULL: whole before-images
         assertThat(value(records.get(8), "before", "balance")).isEqualTo(new java.math.BigDecimal("100.00"));
         assertThat(value(records.get(8), "after", "balance")).isEqualTo(new java.math.BigDecimal("70.00"));
@@ -134,7 +136,7 @@ class PgWalSourceTypesITCase {
         GenericRecord docUpdate = records.get(10);
         assertThat(value(docUpdate, "after", "title")).isEqualTo("renamed");
         assertThat(value(docUpdate, "after", "body")).isNull();
-        assertThat(docUpdate.get("unchanged_toast").toString()).isEqualTo("[body]");
+        assertThat(docUpdate.get(FieldName.UNCHANGED_TOAST).toString()).isEqualTo("[body]");
         assertThat(((String) value(records.get(5), "after", "body"))).hasSize(400 * 32);
 
         // Source metadata: (commit_lsn, tx_index) strictly increases; transactions are numbered 0..n-1.
@@ -142,12 +144,12 @@ class PgWalSourceTypesITCase {
         int expectedIndex = 0;
         for (GenericRecord r : records) {
             GenericRecord src = source(r);
-            assertThat(src.get("db").toString()).isEqualTo("postgres");
-            assertThat(src.get("schema").toString()).isEqualTo("public");
-            assertThat((Long) src.get("txid")).isPositive();
-            assertThat(Long.compareUnsigned((Long) src.get("lsn"), commitLsn(r))).isLessThan(0);
+            assertThat(src.get(SourceField.DB).toString()).isEqualTo("postgres");
+            assertThat(src.get(SourceField.SCHEMA).toString()).isEqualTo("public");
+            assertThat((Long) src.get(SourceField.TXID)).isPositive();
+            assertThat(Long.compareUnsigned((Long) src.get(SourceField.LSN), commitLsn(r))).isLessThan(0);
             Instant commitTime = (Instant) io.pgwal.testing.Envelopes.toJava(
-                    src.getSchema().getField("commit_ts").schema(), src.get("commit_ts"));
+                    src.getSchema().getField("commit_ts").schema(), src.get(SourceField.COMMIT_TS));
             assertThat(Duration.between(commitTime, Instant.now()).abs()).isLessThan(Duration.ofMinutes(5));
             if (commitLsn(r) != previousCommit) {
                 assertThat(Long.compareUnsigned(commitLsn(r), previousCommit)).isGreaterThan(0);
@@ -159,10 +161,10 @@ class PgWalSourceTypesITCase {
     }
 
     private static Object key(GenericRecord r) {
-        if (r.get("after") != null) {
+        if (r.get(FieldName.AFTER) != null) {
             return value(r, "after", "id");
         }
-        return r.get("before") == null ? null : value(r, "before", "id");
+        return r.get(FieldName.BEFORE) == null ? null : value(r, "before", "id");
     }
 
     private static void assertRowEquals(GenericRecord envelope, String image, Map<String, Object> expected) {

@@ -1,5 +1,7 @@
 package io.pgwal.testing;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,13 +42,13 @@ public final class ChangeLog {
     /** The line of {@code envelope}, keys made of {@code keyColumns}. */
     public static String line(GenericRecord envelope, List<String> keyColumns) {
         GenericRecord source = Envelopes.source(envelope);
-        GenericRecord before = (GenericRecord) envelope.get("before");
-        GenericRecord after = (GenericRecord) envelope.get("after");
+        GenericRecord before = (GenericRecord) envelope.get(FieldName.BEFORE);
+        GenericRecord after = (GenericRecord) envelope.get(FieldName.AFTER);
         String afterKey = after == null ? null : key(after, keyColumns);
         String beforeKey = before == null ? afterKey : key(before, keyColumns);
-        return String.join(SEP, Envelopes.op(envelope), String.valueOf(source.get("snapshot")),
-                String.valueOf(source.get("commit_lsn")), String.valueOf(source.get("tx_index")),
-                String.valueOf(source.get("txid")),
+        return String.join(SEP, Envelopes.op(envelope), String.valueOf(source.get(SourceField.SNAPSHOT)),
+                String.valueOf(source.get(SourceField.COMMIT_LSN)), String.valueOf(source.get(SourceField.TX_INDEX)),
+                String.valueOf(source.get(SourceField.TXID)),
                 String.valueOf(beforeKey), String.valueOf(afterKey),
                 after == null ? NULL : row(after));
     }

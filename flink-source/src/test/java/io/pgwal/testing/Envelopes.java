@@ -1,5 +1,6 @@
 package io.pgwal.testing;
 
+import io.pgwal.avro.Envelope;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -19,23 +20,23 @@ public final class Envelopes {
     private Envelopes() {}
 
     public static String op(GenericRecord envelope) {
-        return envelope.get("op").toString();
+        return Envelope.op(envelope).name();
     }
 
     public static GenericRecord source(GenericRecord envelope) {
-        return (GenericRecord) envelope.get("source");
+        return Envelope.source(envelope);
     }
 
     public static String table(GenericRecord envelope) {
-        return String.valueOf(source(envelope).get("table"));
+        return String.valueOf(Envelope.table(envelope));
     }
 
     public static long commitLsn(GenericRecord envelope) {
-        return (Long) source(envelope).get("commit_lsn");
+        return Envelope.commitLsn(envelope);
     }
 
     public static int txIndex(GenericRecord envelope) {
-        return (Integer) source(envelope).get("tx_index");
+        return Envelope.txIndex(envelope);
     }
 
     /** A field of the {@code after} (or, when null, {@code before}) image as a Java value. */

@@ -1,5 +1,6 @@
 package io.pgwal.jobs;
 
+import io.pgwal.avro.Envelope;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
@@ -14,9 +15,8 @@ final class TableSchemaBucketAssigner implements BucketAssigner<GenericRecord, S
 
     @Override
     public String getBucketId(GenericRecord record, Context context) {
-        GenericRecord source = (GenericRecord) record.get("source");
-        Object table = source.get("table");
-        String prefix = table == null ? "_messages" : source.get("schema") + "." + table;
+        String table = Envelope.table(record);
+        String prefix = table == null ? "_messages" : Envelope.schema(record) + "." + table;
         long fingerprint = SchemaNormalization.parsingFingerprint64(record.getSchema());
         return prefix.replace('/', '_') + "/v" + Long.toHexString(fingerprint);
     }

@@ -2,6 +2,8 @@ package io.pgwal.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.testing.TestPostgres;
 import java.io.File;
 import java.io.IOException;
@@ -85,12 +87,12 @@ class AvroFileSinkJobITCase {
         try (DataFileReader<GenericRecord> reader =
                 new DataFileReader<>(file, new GenericDatumReader<>())) {
             for (GenericRecord r : reader) {
-                GenericRecord row = (GenericRecord) (r.get("after") != null ? r.get("after") : r.get("before"));
-                GenericRecord src = (GenericRecord) r.get("source");
+                GenericRecord row = (GenericRecord) (r.get(FieldName.AFTER) != null ? r.get(FieldName.AFTER) : r.get(FieldName.BEFORE));
+                GenericRecord src = (GenericRecord) r.get(FieldName.SOURCE);
                 String price = row.getSchema().getField("price") == null ? ""
                         : " price=" + ChangeFormatterAccess.decimal(row, "price");
-                out.add(r.get("op") + " " + row.get("id") + price
-                        + (price.isEmpty() ? " @" + src.get("commit_lsn") + "#" + src.get("tx_index") : ""));
+                out.add(r.get(FieldName.OP) + " " + row.get("id") + price
+                        + (price.isEmpty() ? " @" + src.get(SourceField.COMMIT_LSN) + "#" + src.get(SourceField.TX_INDEX) : ""));
             }
         }
         return out;

@@ -2,6 +2,7 @@ package io.pgwal.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TcpProxy;
 import io.pgwal.testing.TestPostgres;
@@ -237,10 +238,10 @@ class ExactlyOnceChaosITCase {
         }
 
         static String describe(GenericRecord r) {
-            if (r.get("after") == null) {
-                return r.get("op") + " " + Envelopes.value(r, "before", "id");
+            if (r.get(FieldName.AFTER) == null) {
+                return r.get(FieldName.OP) + " " + Envelopes.value(r, "before", "id");
             }
-            return r.get("op") + " " + Envelopes.value(r, "after", "id") + " "
+            return r.get(FieldName.OP) + " " + Envelopes.value(r, "after", "id") + " "
                     + Envelopes.value(r, "after", "seq");
         }
 

@@ -2,6 +2,8 @@ package io.pgwal.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.source.StartupMode;
 import io.pgwal.testing.ChangeLog;
 import io.pgwal.testing.ChangeLog.Entry;
@@ -202,7 +204,7 @@ class SnapshotFaultsITCase {
             try (DataFileReader<GenericRecord> reader =
                     new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
                 for (GenericRecord r : reader) {
-                    if (Boolean.TRUE.equals(((GenericRecord) r.get("source")).get("snapshot"))) {
+                    if (Boolean.TRUE.equals(((GenericRecord) r.get(FieldName.SOURCE)).get(SourceField.SNAPSHOT))) {
                         snapshot.add(ChangeLog.parse(ChangeLog.line(r, KEY)));
                     } else {
                         changes.add(r);
@@ -211,12 +213,12 @@ class SnapshotFaultsITCase {
             }
         }
         // Every snapshot row precedes every change; changes are ordered by their position.
-        changes.sort(Comparator.comparingLong((GenericRecord r) -> (Long) src(r).get("commit_lsn"))
-                .thenComparingInt(r -> (Integer) src(r).get("tx_index")));
+        changes.sort(Comparator.comparingLong((GenericRecord r) -> (Long) src(r).get(SourceField.COMMIT_LSN))
+                .thenComparingInt(r -> (Integer) src(r).get(SourceField.TX_INDEX)));
         Set<String> positions = new HashSet<>();
         List<Entry> entries = new ArrayList<>(snapshot);
         for (GenericRecord r : changes) {
-            String position = src(r).get("commit_lsn") + "#" + src(r).get("tx_index");
+            String position = src(r).get(SourceField.COMMIT_LSN) + "#" + src(r).get(SourceField.TX_INDEX);
             assertThat(positions.add(position)).as("change at " + position + " committed once").isTrue();
             entries.add(ChangeLog.parse(ChangeLog.line(r, KEY)));
         }
@@ -224,7 +226,7 @@ class SnapshotFaultsITCase {
     }
 
     private static GenericRecord src(GenericRecord r) {
-        return (GenericRecord) r.get("source");
+        return (GenericRecord) r.get(FieldName.SOURCE);
     }
 
     /**

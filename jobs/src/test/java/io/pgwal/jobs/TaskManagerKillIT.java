@@ -2,6 +2,7 @@ package io.pgwal.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.testing.TestPostgres;
 import java.io.File;
 import java.net.URI;
@@ -85,7 +86,7 @@ class TaskManagerKillIT {
         }
         Map<String, Integer> copies = new HashMap<>();
         for (List<String> file : CommittedAvroFiles.read(out,
-                rec -> rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"))) {
+                rec -> rec.get(FieldName.OP) + " " + ((GenericRecord) rec.get(FieldName.AFTER)).get("id"))) {
             file.forEach(change -> copies.merge(change, 1, Integer::sum));
         }
         long lost = expected.stream().filter(e -> !copies.containsKey(e)).count();
@@ -127,7 +128,7 @@ class TaskManagerKillIT {
 
         Map<String, Integer> copies = new HashMap<>();
         for (List<String> file : CommittedAvroFiles.read(out,
-                rec -> rec.get("op") + " " + ((GenericRecord) rec.get("after")).get("id"))) {
+                rec -> rec.get(FieldName.OP) + " " + ((GenericRecord) rec.get(FieldName.AFTER)).get("id"))) {
             file.forEach(change -> copies.merge(change, 1, Integer::sum));
         }
         long lost = 0;

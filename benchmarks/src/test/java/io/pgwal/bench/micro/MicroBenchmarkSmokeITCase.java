@@ -2,6 +2,7 @@ package io.pgwal.bench.micro;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.decoder.PgOutputMessage;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -73,10 +74,10 @@ class MicroBenchmarkSmokeITCase {
         long insertedIdSum = 0;
         for (int k = 0; k < CapturedStream.CHANGES; k++) {
             GenericRecord r = b.record(k);
-            String op = r.get("op").toString();
+            String op = r.get(FieldName.OP).toString();
             ops.merge(op, 1, Integer::sum);
             if (op.equals("INSERT")) {
-                insertedIdSum += (Long) ((GenericRecord) r.get("after")).get("id");
+                insertedIdSum += (Long) ((GenericRecord) r.get(FieldName.AFTER)).get("id");
             }
         }
         assertThat(ops).containsExactlyInAnyOrderEntriesOf(Map.of(
@@ -89,7 +90,7 @@ class MicroBenchmarkSmokeITCase {
         // The first change of the stream is the insert of id 1, in the first transaction.
         PgOutputMessage first = stream.decoded().get(stream.changeIndexes()[0]);
         assertThat(first).isInstanceOf(PgOutputMessage.Insert.class);
-        GenericRecord source = (GenericRecord) b.record(0).get("source");
+        GenericRecord source = (GenericRecord) b.record(0).get(FieldName.SOURCE);
         assertThat(source.toString()).contains("\"tx_index\": 0");
     }
 

@@ -3,6 +3,8 @@ package io.pgwal.source.reader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.decoder.PgOutputDecoder;
@@ -128,8 +130,8 @@ class PgWalChangeProcessorTest {
 
         @Override
         public void record(GenericRecord r, PgWalPosition after, long ts) {
-            ids.add((Integer) ((GenericRecord) r.get("after")).get("id"));
-            txIndexes.add((Integer) ((GenericRecord) r.get("source")).get("tx_index"));
+            ids.add((Integer) ((GenericRecord) r.get(FieldName.AFTER)).get("id"));
+            txIndexes.add((Integer) ((GenericRecord) r.get(FieldName.SOURCE)).get(SourceField.TX_INDEX));
             positions.add(after);
         }
 

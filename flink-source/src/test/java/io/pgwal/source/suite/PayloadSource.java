@@ -1,5 +1,6 @@
 package io.pgwal.source.suite;
 
+import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.source.PgWalSource;
 import io.pgwal.source.enumerator.PgWalEnumeratorState;
 import io.pgwal.source.split.PgWalSourceSplit;
@@ -38,7 +39,7 @@ final class PayloadSource
     }
 
     static String payload(GenericRecord envelope) {
-        return String.valueOf(((GenericRecord) envelope.get("after")).get("payload"));
+        return String.valueOf(((GenericRecord) envelope.get(FieldName.AFTER)).get("payload"));
     }
 
     @Override
