@@ -2,7 +2,7 @@ package io.pgwal.bench;
 
 import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.avro.ChangeSource;
-import io.pgwal.avro.JdbcCatalogLookup;
+import io.pgwal.catalog.JdbcCatalogLookup;
 import io.pgwal.decoder.PgOutputDecoder;
 import io.pgwal.decoder.PgOutputMessage;
 import io.pgwal.replication.PgWalConnectionConfig;

@@ -1,5 +1,8 @@
 package io.pgwal.avro;
 
+import io.pgwal.catalog.CatalogLookup;
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.PgTypes;
 import io.pgwal.PgWalException;
 import io.pgwal.decoder.PgOutputMessage.Delete;
 import io.pgwal.decoder.PgOutputMessage.Insert;
@@ -72,7 +75,7 @@ public final class AvroChangeConverter {
 
     /** Registers a relation version; keeps the cached TableSchema when nothing changed. */
     public void onRelation(Relation r) {
-        Map<String, ColumnInfo> columns = catalog.columns(r.relationId());
+        Map<String, PgColumn> columns = catalog.columns(r.relationId());
         TableSchema cached = tables.get(r.relationId());
         if (cached == null || !cached.describes(r, columns)) {
             tables.put(r.relationId(), TableSchema.derive(database, r, columns));

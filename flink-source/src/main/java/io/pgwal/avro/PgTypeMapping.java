@@ -1,13 +1,14 @@
 package io.pgwal.avro;
 
 import io.pgwal.PgWalException;
+import io.pgwal.catalog.PgTypes;
+import io.pgwal.catalog.PgTypes.AvroForm;
+import io.pgwal.catalog.PgTypes.NumericTypmod;
+import io.pgwal.catalog.PgTypes.PgType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.time.DateTimeException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.avro.Conversions;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
@@ -15,7 +16,8 @@ import org.apache.avro.Schema;
 
 /**
  * Maps a PostgreSQL column type (OID and type modifier) to an Avro schema and a {@link
- * ValueConverter} from PostgreSQL's text output format, table-driven by type OID.
+ * ValueConverter} from PostgreSQL's text output format, driven by the type table {@link
+ * PgTypes}: each type's {@link AvroForm} has one schema and one converter here.
  *
  * <table>
  *   <caption>Mapping</caption>
@@ -49,84 +51,48 @@ import org.apache.avro.Schema;
  *
  * <p>Strings are {@link org.apache.avro.util.Utf8} (the UTF-8 bytes are copied, never decoded),
  * which is also what Avro's own decoders produce. Domains are mapped by their base type (see
- * {@link ColumnInfo#baseTypeOid()}).
+ * {@link io.pgwal.catalog.PgColumn#baseTypeOid()}).
  */
 public final class PgTypeMapping {
-
-    public static final int BOOL = 16;
-    public static final int BYTEA = 17;
-    public static final int CHAR = 18;
-    public static final int NAME = 19;
-    public static final int INT8 = 20;
-    public static final int INT2 = 21;
-    public static final int INT4 = 23;
-    public static final int TEXT = 25;
-    public static final int OID = 26;
-    public static final int JSON = 114;
-    public static final int FLOAT4 = 700;
-    public static final int FLOAT8 = 701;
-    public static final int BPCHAR = 1042;
-    public static final int VARCHAR = 1043;
-    public static final int DATE = 1082;
-    public static final int TIME = 1083;
-    public static final int TIMESTAMP = 1114;
-    public static final int TIMESTAMPTZ = 1184;
-    public static final int NUMERIC = 1700;
-    public static final int UUID = 2950;
-    public static final int JSONB = 3802;
 
     /** An Avro schema, the converter into it, and the PostgreSQL type name it came from. */
     public record Mapping(Schema schema, ValueConverter converter, String pgTypeName) {}
 
-    private record Entry(String name, Supplier<Schema> schema, ValueConverter converter) {}
-
-    private static final Map<Integer, Entry> TYPES = new HashMap<>();
-
-    static {
-        ValueConverter string = PgTextValues::utf8;
-        ValueConverter asInt = PgTextValues::parseInt;
-        ValueConverter asLong = PgTextValues::parseLong;
-        ValueConverter asFloat = (b, o, l) -> Float.parseFloat(PgTextValues.ascii(b, o, l));
-        ValueConverter asDouble = (b, o, l) -> Double.parseDouble(PgTextValues.ascii(b, o, l));
-        add(BOOL, "bool", () -> primitive(Schema.Type.BOOLEAN), PgTextValues::parseBool);
-        add(INT2, "int2", () -> primitive(Schema.Type.INT), asInt);
-        add(INT4, "int4", () -> primitive(Schema.Type.INT), asInt);
-        add(INT8, "int8", () -> primitive(Schema.Type.LONG), asLong);
-        add(OID, "oid", () -> primitive(Schema.Type.LONG), asLong);
-        add(FLOAT4, "float4", () -> primitive(Schema.Type.FLOAT), asFloat);
-        add(FLOAT8, "float8", () -> primitive(Schema.Type.DOUBLE), asDouble);
-        for (int oid : new int[] {TEXT, VARCHAR, BPCHAR, NAME, CHAR, JSON, JSONB}) {
-            add(oid, builtinName(oid), () -> primitive(Schema.Type.STRING), string);
-        }
-        add(UUID, "uuid", () -> logical(LogicalTypes.uuid(), Schema.Type.STRING), string);
-        add(BYTEA, "bytea", () -> primitive(Schema.Type.BYTES), PgTextValues::parseBytea);
-        add(DATE, "date", () -> logical(LogicalTypes.date(), Schema.Type.INT),
-                PgDateTimeText::parseDate);
-        add(TIME, "time", () -> logical(LogicalTypes.timeMicros(), Schema.Type.LONG),
-                PgDateTimeText::parseTime);
-        add(TIMESTAMP, "timestamp",
-                () -> logical(LogicalTypes.localTimestampMicros(), Schema.Type.LONG),
-                PgDateTimeText::parseTimestamp);
-        add(TIMESTAMPTZ, "timestamptz",
-                () -> logical(LogicalTypes.timestampMicros(), Schema.Type.LONG),
-                PgDateTimeText::parseTimestampTz);
-    }
-
     private PgTypeMapping() {}
 
-    private static void add(int oid, String name, Supplier<Schema> schema, ValueConverter c) {
-        TYPES.put(oid, new Entry(name, schema, c));
+    /** The Avro schema of a form other than {@link AvroForm#DECIMAL} (a fresh one per call). */
+    private static Schema schema(AvroForm form) {
+        return switch (form) {
+            case BOOLEAN -> primitive(Schema.Type.BOOLEAN);
+            case INT -> primitive(Schema.Type.INT);
+            case LONG -> primitive(Schema.Type.LONG);
+            case FLOAT -> primitive(Schema.Type.FLOAT);
+            case DOUBLE -> primitive(Schema.Type.DOUBLE);
+            case STRING, DECIMAL -> primitive(Schema.Type.STRING);
+            case UUID -> logical(LogicalTypes.uuid(), Schema.Type.STRING);
+            case BYTES -> primitive(Schema.Type.BYTES);
+            case DATE -> logical(LogicalTypes.date(), Schema.Type.INT);
+            case TIME_MICROS -> logical(LogicalTypes.timeMicros(), Schema.Type.LONG);
+            case LOCAL_TIMESTAMP_MICROS ->
+                    logical(LogicalTypes.localTimestampMicros(), Schema.Type.LONG);
+            case TIMESTAMP_MICROS -> logical(LogicalTypes.timestampMicros(), Schema.Type.LONG);
+        };
     }
 
-    private static String builtinName(int oid) {
-        return switch (oid) {
-            case TEXT -> "text";
-            case VARCHAR -> "varchar";
-            case BPCHAR -> "bpchar";
-            case NAME -> "name";
-            case CHAR -> "char";
-            case JSON -> "json";
-            default -> "jsonb";
+    /** The converter from PostgreSQL's text output into a form's Avro value. */
+    private static ValueConverter converter(AvroForm form) {
+        return switch (form) {
+            case BOOLEAN -> PgTextValues::parseBool;
+            case INT -> PgTextValues::parseInt;
+            case LONG -> PgTextValues::parseLong;
+            case FLOAT -> (b, o, l) -> Float.parseFloat(PgTextValues.ascii(b, o, l));
+            case DOUBLE -> (b, o, l) -> Double.parseDouble(PgTextValues.ascii(b, o, l));
+            case STRING, UUID, DECIMAL -> PgTextValues::utf8;
+            case BYTES -> PgTextValues::parseBytea;
+            case DATE -> PgDateTimeText::parseDate;
+            case TIME_MICROS -> PgDateTimeText::parseTime;
+            case LOCAL_TIMESTAMP_MICROS -> PgDateTimeText::parseTimestamp;
+            case TIMESTAMP_MICROS -> PgDateTimeText::parseTimestampTz;
         };
     }
 
@@ -143,49 +109,33 @@ public final class PgTypeMapping {
      * Schema is returned on every call, so callers may add properties to it.
      */
     public static Mapping map(int typeOid, int typmod, String column) {
-        if (typeOid == NUMERIC) {
+        if (typeOid == PgTypes.NUMERIC) {
             return numeric(typmod, column);
         }
-        Entry e = TYPES.get(typeOid);
-        if (e == null) {
-            // Fallback: PostgreSQL's own text form, which every type has and loses nothing.
-            return new Mapping(primitive(Schema.Type.STRING), guarded(PgTextValues::utf8, column,
-                    "text"), null);
-        }
-        return new Mapping(e.schema().get(), guarded(e.converter(), column, e.name()), e.name());
-    }
-
-    /**
-     * True for built-in types of a fixed length ({@code typlen > 0}), whose values PostgreSQL never
-     * TOASTs, so pgoutput always sends them; false for every other type, domains included.
-     */
-    public static boolean isFixedLength(int typeOid) {
-        return switch (typeOid) {
-            case BOOL, CHAR, NAME, INT8, INT2, INT4, OID, FLOAT4, FLOAT8, DATE, TIME, TIMESTAMP,
-                    TIMESTAMPTZ, UUID -> true;
-            default -> false;
-        };
+        PgType t = PgTypes.of(typeOid);
+        // Unknown types (the fallback row) travel as PostgreSQL's own text form, which every type
+        // has and which loses nothing.
+        String name = PgTypes.isKnown(typeOid) ? t.name() : null;
+        return new Mapping(schema(t.avro()), guarded(converter(t.avro()), column,
+                name == null ? "text" : name), name);
     }
 
     /** True when {@code typeOid} has a dedicated mapping (not the string fallback). */
     public static boolean isMapped(int typeOid) {
-        return typeOid == NUMERIC || TYPES.containsKey(typeOid);
+        return PgTypes.isKnown(typeOid);
     }
 
     private static Mapping numeric(int typmod, String column) {
-        if (typmod < 4) {
-            return new Mapping(primitive(Schema.Type.STRING),
-                    guarded(PgTextValues::utf8, column, "numeric"), "numeric");
-        }
-        int precision = ((typmod - 4) >> 16) & 0xffff;
-        // PostgreSQL 15+ stores the scale as an 11-bit signed number (it may be negative).
-        int scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
-        String name = "numeric(" + precision + "," + scale + ")";
-        if (scale < 0 || scale > precision || precision < 1) {
-            // Not expressible as an Avro decimal: keep the exact text.
+        NumericTypmod n = PgTypes.numeric(typmod);
+        if (n == null || !n.fitsAvroDecimal()) {
+            // Unconstrained, or not expressible as an Avro decimal: keep the exact text.
+            String name = n == null ? "numeric" : n.toString();
             return new Mapping(primitive(Schema.Type.STRING),
                     guarded(PgTextValues::utf8, column, name), name);
         }
+        int precision = n.precision();
+        int scale = n.scale();
+        String name = n.toString();
         Schema schema = logical(LogicalTypes.decimal(precision, scale), Schema.Type.BYTES);
         ValueConverter c = (b, o, l) -> {
             if (PgTextValues.isSpecialNumeric(b, o, l)) {

@@ -1,5 +1,8 @@
 package io.pgwal.avro;
 
+import io.pgwal.catalog.CatalogLookup;
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.PgTypes;
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.decoder.PgOutputMessage.Relation;
 import io.pgwal.decoder.PgOutputMessage.RelationColumn;
@@ -41,7 +44,7 @@ public final class TableSchema {
     static final int ENV_SOURCE = 4;
 
     private final Relation relation;
-    private final Map<String, ColumnInfo> catalog;
+    private final Map<String, PgColumn> catalog;
     private final Schema rowSchema;
     private final Schema keySchema;
     private final Schema envelopeSchema;
@@ -54,7 +57,7 @@ public final class TableSchema {
     private final Utf8 tableName;
     private final Long relationOid;
 
-    private TableSchema(String database, Relation relation, Map<String, ColumnInfo> catalog) {
+    private TableSchema(String database, Relation relation, Map<String, PgColumn> catalog) {
         this.relation = relation;
         this.catalog = Map.copyOf(catalog);
         this.database = new Utf8(database);
@@ -77,7 +80,7 @@ public final class TableSchema {
         List<Integer> keys = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             RelationColumn col = columns.get(i);
-            ColumnInfo info = catalog.get(col.name());
+            PgColumn info = catalog.get(col.name());
             if (info != null && !info.hasType(col.typeOid(), col.typeModifier())) {
                 // The column was renamed, retyped or re-added since this Relation message: the
                 // catalog describes another version of it, so only the message's facts count.
@@ -135,12 +138,12 @@ public final class TableSchema {
      * written, so its {@code attnotnull} is not used.
      */
     private static boolean neverNull(RelationColumn col, char replicaIdentity) {
-        return col.key() && replicaIdentity != 'f' && PgTypeMapping.isFixedLength(col.typeOid());
+        return col.key() && replicaIdentity != 'f' && PgTypes.of(col.typeOid()).fixedLength();
     }
 
     /** Derives the schemas of a relation version with the catalog's facts about its columns. */
     public static TableSchema derive(
-            String database, Relation relation, Map<String, ColumnInfo> catalog) {
+            String database, Relation relation, Map<String, PgColumn> catalog) {
         return new TableSchema(database, relation, catalog);
     }
 
@@ -148,7 +151,7 @@ public final class TableSchema {
      * True when {@code other} describes the same table version as this one (the transaction id of
      * the Relation message does not matter), so this object and its Schemas can be reused.
      */
-    public boolean describes(Relation other, Map<String, ColumnInfo> otherCatalog) {
+    public boolean describes(Relation other, Map<String, PgColumn> otherCatalog) {
         return relation.relationId() == other.relationId()
                 && relation.replicaIdentity() == other.replicaIdentity()
                 && relation.namespace().equals(other.namespace())

@@ -1,6 +1,9 @@
 package io.pgwal.snapshot;
 
 import io.pgwal.PgWalException;
+import io.pgwal.catalog.PgCatalog;
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.PgTable;
 import io.pgwal.decoder.PgOutputMessage.RelationColumn;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSetup;
@@ -115,90 +118,39 @@ public final class SnapshotPlanner {
     }
 
     static SnapshotTable describe(Connection c, QualifiedName name) throws SQLException {
-        int oid;
-        char identity;
-        try (PreparedStatement ps = c.prepareStatement("SELECT cl.oid::int8, cl.relreplident::text"
-                + " FROM pg_catalog.pg_class cl JOIN pg_catalog.pg_namespace n"
-                + " ON n.oid = cl.relnamespace WHERE n.nspname = ? AND cl.relname = ?"
-                + " AND cl.relkind IN ('r', 'p')")) {
-            ps.setString(1, name.schema());
-            ps.setString(2, name.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new PgWalException("Table " + name + " (option 'table-name' / tables, or"
-                            + " the publication) does not exist: the snapshot cannot read it");
-                }
-                oid = (int) rs.getLong(1);
-                identity = rs.getString(2).charAt(0);
-            }
-        }
-        List<String> key = new ArrayList<>();
-        List<String> keyTypes = new ArrayList<>();
+        PgTable t = PgCatalog.table(c, name.schema(), name.name()).orElseThrow(() ->
+                new PgWalException("Table " + name + " (option 'table-name' / tables, or the"
+                        + " publication) does not exist: the snapshot cannot read it"));
+        char identity = t.replicaIdentity();
         // The replica identity index, else the primary key: the columns pgoutput sends as the old
         // key, which is what the stream's snapshot filter judges a row by.
-        // The type with the column's collation (when not the database default), so that bound
-        // literals compare in the column's own order wherever they are used.
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname,"
-                + " pg_catalog.format_type(a.atttypid, a.atttypmod)"
-                + " || coalesce((SELECT ' COLLATE ' || quote_ident(cn.nspname) || '.'"
-                + " || quote_ident(co.collname) FROM pg_catalog.pg_collation co"
-                + " JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
-                + " WHERE co.oid = a.attcollation AND a.attcollation <> 100), '')"
-                + " FROM pg_catalog.pg_index i"
-                + " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)"
-                + " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-                + " WHERE i.indrelid = CAST(? AS pg_catalog.oid)"
-                + " AND CASE WHEN ? = 'i' THEN i.indisreplident ELSE i.indisprimary END"
-                + " ORDER BY k.ord")) {
-            ps.setLong(1, Integer.toUnsignedLong(oid));
-            ps.setString(2, String.valueOf(identity));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    key.add(rs.getString(1));
-                    keyTypes.add(rs.getString(2));
-                }
-            }
-        }
-        String quoted = name.quoted();
+        List<String> key = t.identityColumns();
         if (identity == 'n' || (identity == 'd' && key.isEmpty())) {
             throw new PgWalException("Table " + name + " has " + (identity == 'n'
                     ? "REPLICA IDENTITY NOTHING" : "no primary key and REPLICA IDENTITY DEFAULT")
                     + ", so PostgreSQL cannot publish which row an UPDATE or DELETE changed and the"
                     + " snapshot could not be kept exact. Add a primary key, or run ALTER TABLE "
-                    + quoted + " REPLICA IDENTITY FULL (or USING INDEX on a unique index of NOT NULL"
-                    + " columns), or leave the table out of the capture");
+                    + name.quoted() + " REPLICA IDENTITY FULL (or USING INDEX on a unique index of"
+                    + " NOT NULL columns), or leave the table out of the capture");
+        }
+        // Key types carry the column's collation (when not the database default), so that bound
+        // literals compare in the column's own order wherever they are used.
+        List<String> keyTypes = new ArrayList<>();
+        for (String k : key) {
+            keyTypes.add(t.column(k).orElseThrow().typeWithCollation());
         }
         List<RelationColumn> columns = new ArrayList<>();
         List<String> types = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid::int8,"
-                + " a.atttypmod, pg_catalog.format_type(a.atttypid, a.atttypmod)"
-                + " FROM pg_catalog.pg_attribute a WHERE a.attrelid = CAST(? AS pg_catalog.oid)"
-                + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
-                + " ORDER BY a.attnum")) {
-            ps.setLong(1, Integer.toUnsignedLong(oid));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String col = rs.getString(1);
-                    boolean isKey = identity == 'f' || key.contains(col);
-                    columns.add(new RelationColumn(isKey, col, (int) rs.getLong(2), rs.getInt(3)));
-                    types.add(rs.getString(4));
-                }
+        for (PgColumn col : t.columns()) {
+            if (col.generated()) {
+                continue;
             }
+            boolean isKey = identity == 'f' || key.contains(col.name());
+            columns.add(new RelationColumn(isKey, col.name(), col.typeOid(), col.typeModifier()));
+            types.add(col.typeName());
         }
-        List<Integer> partitions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT relid::oid::int8 FROM"
-                + " pg_catalog.pg_partition_tree(CAST(? AS pg_catalog.oid)) WHERE isleaf"
-                + " AND relid::oid <> CAST(? AS pg_catalog.oid)")) {
-            ps.setLong(1, Integer.toUnsignedLong(oid));
-            ps.setLong(2, Integer.toUnsignedLong(oid));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    partitions.add((int) rs.getLong(1));
-                }
-            }
-        }
-        return new SnapshotTable(oid, name.schema(), name.name(), identity, columns, types, key,
-                keyTypes, partitions);
+        return new SnapshotTable(t.oid(), name.schema(), name.name(), identity, columns, types,
+                key, keyTypes, t.partitions());
     }
 
     private static void cut(Connection c, SnapshotTable t, int tableIndex, int chunkRows,

@@ -5,9 +5,13 @@ import static io.pgwal.table.PgWalTableOptions.SCHEMA_NAME;
 import static io.pgwal.table.PgWalTableOptions.TABLE_NAME;
 
 import io.pgwal.PgWalException;
+import io.pgwal.catalog.PgCatalog;
+import io.pgwal.catalog.PgTable;
+import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.source.PgWalSource;
 import io.pgwal.source.PgWalSourceBuilder;
 import io.pgwal.source.PgWalSourceOptions;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Set;
@@ -56,15 +60,14 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         String table = options.get(TABLE_NAME);
 
         PgWalSource source = buildSource(options, schema, table);
-        PgTableInfo info;
-        try {
-            info = PgTableInspector.inspect(source.config().jdbcUrl(),
-                    source.config().jdbcProperties(false), schema, table)
+        PgTable info;
+        try (Connection c = ReplicationSetup.connect(source.config(), false)) {
+            info = PgCatalog.table(c, schema, table)
                     .orElseThrow(() -> new ValidationException("Table '" + schema + "." + table
                             + "' (options '" + SCHEMA_NAME.key() + "' and '" + TABLE_NAME.key()
                             + "') does not exist in database '"
                             + options.get(PgWalSourceOptions.DATABASE_NAME) + "'."));
-        } catch (SQLException e) {
+        } catch (SQLException | PgWalException e) {
             throw new ValidationException("Cannot read the definition of " + schema + "." + table
                     + " from " + source.config().jdbcUrl() + " (options '"
                     + PgWalSourceOptions.HOSTNAME.key() + "', '" + PgWalSourceOptions.PORT.key()

@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.PgTable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,7 +32,7 @@ final class TableValidator {
     /** The validated shape of the SQL table. */
     record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows) {}
 
-    static Result validate(PgTableInfo info, ResolvedSchema declared) {
+    static Result validate(PgTable info, ResolvedSchema declared) {
         List<Column> physical = declared.getColumns().stream().filter(Column::isPhysical).toList();
         String[] names = new String[physical.size()];
         LogicalType[] types = new LogicalType[physical.size()];
@@ -49,7 +51,7 @@ final class TableValidator {
             if (expected.isPresent()) {
                 throw new ValidationException("Column '" + c.getName() + "' is declared as "
                         + types[i].asSummaryString() + ", but " + info.qualifiedName() + "."
-                        + c.getName() + " has PostgreSQL type " + pg.get().displayType()
+                        + c.getName() + " has PostgreSQL type " + pg.get().typeName()
                         + "; declare it as " + expected.get() + ".");
             }
             toastable |= pg.get().toastable();
@@ -58,7 +60,7 @@ final class TableValidator {
         return new Result(names, types, keyPositions, keyPositions.length > 0 && toastable);
     }
 
-    private static int[] keyPositions(PgTableInfo info, Optional<UniqueConstraint> primaryKey,
+    private static int[] keyPositions(PgTable info, Optional<UniqueConstraint> primaryKey,
             List<String> names) {
         String table = info.qualifiedName();
         switch (info.replicaIdentity()) {

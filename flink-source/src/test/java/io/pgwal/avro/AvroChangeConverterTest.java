@@ -3,6 +3,7 @@ package io.pgwal.avro;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.catalog.PgColumn;
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.avro.Envelope.MessageField;
 import io.pgwal.avro.Envelope.SourceField;
@@ -39,9 +40,9 @@ class AvroChangeConverterTest {
     @BeforeEach
     void setUp() {
         catalog = new MapCatalog()
-                .column(REL, new ColumnInfo("id", true, false, 23, 'b'))
-                .column(REL, new ColumnInfo("body", true, true, 25, 'b'))
-                .column(REL, new ColumnInfo("qty", true, false, 23, 'b'));
+                .column(REL, new PgColumn("id", true, false, 23, 'b'))
+                .column(REL, new PgColumn("body", true, true, 25, 'b'))
+                .column(REL, new PgColumn("qty", true, false, 23, 'b'));
         converter = new AvroChangeConverter("shop", catalog);
     }
 

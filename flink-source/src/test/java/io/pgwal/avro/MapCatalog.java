@@ -1,5 +1,7 @@
 package io.pgwal.avro;
 
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.CatalogLookup;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,11 +12,11 @@ import java.util.Map;
  */
 final class MapCatalog implements CatalogLookup {
 
-    private final Map<Integer, Map<String, ColumnInfo>> relations = new HashMap<>();
+    private final Map<Integer, Map<String, PgColumn>> relations = new HashMap<>();
     int lookups;
 
     /** Declares a column of a relation (replacing an earlier declaration of the same name). */
-    MapCatalog column(int relationOid, ColumnInfo info) {
+    MapCatalog column(int relationOid, PgColumn info) {
         relations.computeIfAbsent(relationOid, k -> new LinkedHashMap<>()).put(info.name(), info);
         return this;
     }
@@ -25,7 +27,7 @@ final class MapCatalog implements CatalogLookup {
     }
 
     @Override
-    public Map<String, ColumnInfo> columns(int relationOid) {
+    public Map<String, PgColumn> columns(int relationOid) {
         lookups++;
         return Map.copyOf(relations.getOrDefault(relationOid, Map.of()));
     }

@@ -3,6 +3,7 @@ package io.pgwal.avro;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgwal.catalog.PgColumn;
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.avro.Envelope.SourceField;
 import io.pgwal.decoder.PgOutputMessage.Insert;
@@ -42,7 +43,7 @@ class PgWalAvroSerializerTest {
     @BeforeEach
     void setUp() {
         converter = new AvroChangeConverter("shop", new MapCatalog()
-                .column(1, new ColumnInfo("id", true, false, 20, 'b')));
+                .column(1, new PgColumn("id", true, false, 20, 'b')));
         converter.onRelation(new Relation(1, 1, "public", "orders", 'd', List.of(
                 new RelationColumn(true, "id", 20, -1),
                 new RelationColumn(false, "price", 1700, NUMERIC_12_2),

@@ -2,6 +2,7 @@ package io.pgwal.avro;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.catalog.PgColumn;
 import io.pgwal.decoder.PgOutputMessage.Relation;
 import io.pgwal.decoder.PgOutputMessage.RelationColumn;
 import java.util.List;
@@ -21,12 +22,12 @@ class TableSchemaTest {
         return new Relation(0, REL, "public", "orders", identity, List.of(columns));
     }
 
-    static Map<String, ColumnInfo> catalog() {
+    static Map<String, PgColumn> catalog() {
         return Map.of(
-                "id", new ColumnInfo("id", true, false, 23, 'b'),
-                "body", new ColumnInfo("body", true, true, 25, 'b'),
-                "note", new ColumnInfo("note", false, true, 25, 'b'),
-                "qty", new ColumnInfo("qty", false, false, 23, 'b'));
+                "id", new PgColumn("id", true, false, 23, 'b'),
+                "body", new PgColumn("body", true, true, 25, 'b'),
+                "note", new PgColumn("note", false, true, 25, 'b'),
+                "qty", new PgColumn("qty", false, false, 23, 'b'));
     }
 
     static final RelationColumn ID = new RelationColumn(true, "id", 23, -1);
@@ -131,10 +132,10 @@ class TableSchemaTest {
                 new RelationColumn(false, "price", 1700, NUMERIC_12_2),
                 new RelationColumn(false, "amount", domainOid, -1),
                 new RelationColumn(false, "mood", 16600, -1));
-        Map<String, ColumnInfo> cat = Map.of(
-                "amount", new ColumnInfo("amount", false, true, 1700, 'd', NUMERIC_12_2, "money2",
+        Map<String, PgColumn> cat = Map.of(
+                "amount", new PgColumn("amount", false, true, 1700, 'd', NUMERIC_12_2, "money2",
                         domainOid, -1),
-                "mood", new ColumnInfo("mood", true, false, 16600, 'e', -1, "mood"));
+                "mood", new PgColumn("mood", true, false, 16600, 'e', -1, "mood"));
         TableSchema t = TableSchema.derive("shop", r, cat);
         Schema.Field price = t.rowSchema().getField("price");
         assertThat(price.getProp("pg.type")).isEqualTo("numeric(12,2)");
@@ -170,8 +171,8 @@ class TableSchemaTest {
         assertThat(t.describes(relation('d', ID, NOTE, QTY), catalog())).isFalse();
         assertThat(t.describes(relation('d', ID,
                 new RelationColumn(false, "note", 1043, 24)), catalog())).isFalse();
-        Map<String, ColumnInfo> dropNotNull = new java.util.HashMap<>(catalog());
-        dropNotNull.put("id", new ColumnInfo("id", false, false, 23, 'b'));
+        Map<String, PgColumn> dropNotNull = new java.util.HashMap<>(catalog());
+        dropNotNull.put("id", new PgColumn("id", false, false, 23, 'b'));
         assertThat(t.describes(sameLater, dropNotNull)).isFalse();
     }
 
@@ -179,10 +180,10 @@ class TableSchemaTest {
     void onlyFixedLengthReplicaIdentityColumnsAreNeverNull() {
         RelationColumn code = new RelationColumn(true, "code", 25, -1);
         RelationColumn qty = new RelationColumn(false, "qty", 23, -1);
-        Map<String, ColumnInfo> allNotNull = Map.of(
-                "id", new ColumnInfo("id", true, false, 23, 'b'),
-                "code", new ColumnInfo("code", true, true, 25, 'b'),
-                "qty", new ColumnInfo("qty", true, false, 23, 'b'));
+        Map<String, PgColumn> allNotNull = Map.of(
+                "id", new PgColumn("id", true, false, 23, 'b'),
+                "code", new PgColumn("code", true, true, 25, 'b'),
+                "qty", new PgColumn("qty", true, false, 23, 'b'));
         TableSchema keyed = TableSchema.derive("shop", relation('d', ID, code, qty), allNotNull);
         // int4 key: always sent, never TOASTed. text key: may be TOASTed. Not a key: may have
         // been written before its NOT NULL.

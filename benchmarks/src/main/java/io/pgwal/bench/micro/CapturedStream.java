@@ -1,9 +1,9 @@
 package io.pgwal.bench.micro;
 
-import io.pgwal.avro.CatalogLookup;
+import io.pgwal.catalog.CatalogLookup;
 import io.pgwal.avro.ChangeSource;
-import io.pgwal.avro.ColumnInfo;
-import io.pgwal.avro.JdbcCatalogLookup;
+import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.JdbcCatalogLookup;
 import io.pgwal.bench.BenchPostgres;
 import io.pgwal.bench.OrdersBacklog;
 import io.pgwal.decoder.PgOutputDecoder;
@@ -49,10 +49,10 @@ public final class CapturedStream {
     private final List<byte[]> messages;
     private final List<PgOutputMessage> decoded;
     private final List<ChangeSource> sources;
-    private final Map<Integer, Map<String, ColumnInfo>> catalog;
+    private final Map<Integer, Map<String, PgColumn>> catalog;
 
     private CapturedStream(List<byte[]> messages, List<PgOutputMessage> decoded,
-            List<ChangeSource> sources, Map<Integer, Map<String, ColumnInfo>> catalog) {
+            List<ChangeSource> sources, Map<Integer, Map<String, PgColumn>> catalog) {
         this.messages = Collections.unmodifiableList(messages);
         this.decoded = Collections.unmodifiableList(decoded);
         this.sources = Collections.unmodifiableList(sources);
@@ -92,7 +92,7 @@ public final class CapturedStream {
         List<byte[]> messages = new ArrayList<>();
         List<PgOutputMessage> decoded = new ArrayList<>();
         List<ChangeSource> sources = new ArrayList<>();
-        Map<Integer, Map<String, ColumnInfo>> catalog = new HashMap<>();
+        Map<Integer, Map<String, PgColumn>> catalog = new HashMap<>();
         PgOutputMessage.Begin tx = null;
         int txIndex = 0;
         int changes = 0;

@@ -4,7 +4,7 @@ import static io.pgwal.source.split.PgWalPosition.lsn;
 
 import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
-import io.pgwal.avro.JdbcCatalogLookup;
+import io.pgwal.catalog.JdbcCatalogLookup;
 import io.pgwal.decoder.PgOutputDecoder;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSession;

@@ -1,4 +1,4 @@
-package io.pgwal.avro;
+package io.pgwal.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,24 +52,24 @@ class JdbcCatalogLookupITCase {
     void readsNotNullStorageDomainsAndEnums() throws SQLException {
         int numericTypmod = ((12 << 16) | 2) + 4;
         try (Connection c = pg.connect(); JdbcCatalogLookup lookup = new JdbcCatalogLookup(c)) {
-            Map<String, ColumnInfo> cols = lookup.columns(oid("t"));
+            Map<String, PgColumn> cols = lookup.columns(oid("t"));
 
             assertThat(cols.keySet()).containsExactly("id", "name", "note", "plain_text",
                     "amount", "p", "m", "tags", "Weird Name");
             assertThat(cols.get("id")).isEqualTo(
-                    new ColumnInfo("id", true, false, 23, 'b', -1, "integer"));
+                    new PgColumn("id", true, false, 23, 'b', -1, "integer"));
             assertThat(cols.get("name")).isEqualTo(
-                    new ColumnInfo("name", true, true, 25, 'b', -1, "text"));
-            assertThat(cols.get("note")).isEqualTo(new ColumnInfo(
+                    new PgColumn("name", true, true, 25, 'b', -1, "text"));
+            assertThat(cols.get("note")).isEqualTo(new PgColumn(
                     "note", false, true, 1043, 'b', 14, "character varying(10)"));
             assertThat(cols.get("plain_text").toastable()).isFalse();
             assertThat(cols.get("plain_text").notNull()).isTrue();
             // Domains resolve to the innermost base type and its modifier.
             // The column's own type stays the domain's, without a modifier.
-            assertThat(cols.get("amount")).isEqualTo(new ColumnInfo(
+            assertThat(cols.get("amount")).isEqualTo(new PgColumn(
                     "amount", false, true, 1700, 'd', numericTypmod, "money2",
                     typeOid("money2"), -1));
-            assertThat(cols.get("p")).isEqualTo(new ColumnInfo(
+            assertThat(cols.get("p")).isEqualTo(new PgColumn(
                     "p", false, true, 1700, 'd', numericTypmod, "price", typeOid("price"), -1));
             assertThat(cols.get("m").typeType()).isEqualTo('e');
             assertThat(cols.get("m").notNull()).isTrue();
@@ -101,7 +101,7 @@ class JdbcCatalogLookupITCase {
             assertThat(lookup.columns(oid)).containsOnlyKeys("a", "b");
             pg.execute("ALTER TABLE v DROP COLUMN b, ADD COLUMN c date",
                     "ALTER TABLE v ALTER COLUMN a DROP NOT NULL");
-            Map<String, ColumnInfo> after = lookup.columns(oid);
+            Map<String, PgColumn> after = lookup.columns(oid);
             assertThat(after).containsOnlyKeys("a", "c");
             assertThat(after.get("a").notNull()).isFalse();
             assertThat(after.get("c").baseTypeOid()).isEqualTo(1082);

@@ -1,4 +1,4 @@
-package io.pgwal.avro;
+package io.pgwal.catalog;
 
 import java.util.Map;
 
@@ -14,5 +14,5 @@ public interface CatalogLookup {
      * The live, non-system columns of a relation by column name; an empty map when the relation
      * does not exist (any more).
      */
-    Map<String, ColumnInfo> columns(int relationOid);
+    Map<String, PgColumn> columns(int relationOid);
 }

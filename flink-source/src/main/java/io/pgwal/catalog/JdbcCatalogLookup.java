@@ -1,4 +1,4 @@
-package io.pgwal.avro;
+package io.pgwal.catalog;
 
 import io.pgwal.PgWalException;
 import java.sql.Connection;
@@ -26,32 +26,6 @@ import java.util.function.Supplier;
  */
 public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
 
-    // Column facts plus, per column, the innermost base type of a (possibly nested) domain: the
-    // recursion walks typbasetype while the type is a domain; the deepest step wins. A domain's
-    // typtypmod is the modifier of its base type (CREATE DOMAIN d AS numeric(12,2)).
-    static final String QUERY = """
-            WITH RECURSIVE cols AS (
-              SELECT a.attnum, a.attname, a.attnotnull, a.attstorage, a.atttypid, a.atttypmod,
-                     t.typtype, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_name
-              FROM pg_catalog.pg_attribute a
-              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-              WHERE a.attrelid = CAST(? AS pg_catalog.oid) AND a.attnum > 0 AND NOT a.attisdropped
-            ), base AS (
-              SELECT c.attnum, c.atttypid AS typid, c.atttypmod AS typmod, 0 AS depth FROM cols c
-              UNION ALL
-              SELECT b.attnum, t.typbasetype, t.typtypmod, b.depth + 1
-              FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.typid
-              WHERE t.typtype = 'd' AND b.depth < 100
-            )
-            SELECT c.attname, c.attnotnull, c.attstorage <> 'p' AS toastable,
-                   CAST(b.typid AS int8) AS base_oid, c.typtype::text AS typtype,
-                   b.typmod AS base_typmod, c.type_name, CAST(c.atttypid AS int8) AS type_oid,
-                   c.atttypmod
-            FROM cols c
-            JOIN (SELECT DISTINCT ON (attnum) attnum, typid, typmod
-                  FROM base ORDER BY attnum, depth DESC) b ON b.attnum = c.attnum
-            ORDER BY c.attnum""";
-
     private final Supplier<Connection> connections;
     private final boolean ownsConnection;
     private Connection connection;
@@ -71,25 +45,16 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
     }
 
     @Override
-    public Map<String, ColumnInfo> columns(int relationOid) {
+    public Map<String, PgColumn> columns(int relationOid) {
         try {
             PreparedStatement ps = statement();
             // OIDs are unsigned 32-bit; the Relation message hands them over as a Java int.
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
-            Map<String, ColumnInfo> result = new LinkedHashMap<>();
+            Map<String, PgColumn> result = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String name = rs.getString(1);
-                    result.put(name, new ColumnInfo(
-                            name,
-                            rs.getBoolean(2),
-                            rs.getBoolean(3),
-                            (int) rs.getLong(4),
-                            rs.getString(5).charAt(0),
-                            rs.getInt(6),
-                            rs.getString(7),
-                            (int) rs.getLong(8),
-                            rs.getInt(9)));
+                    PgColumn c = PgCatalog.column(rs);
+                    result.put(c.name(), c);
                 }
             }
             return Collections.unmodifiableMap(result);
@@ -108,7 +73,7 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
             if (connection == null) {
                 connection = Objects.requireNonNull(connections.get(), "supplied connection");
             }
-            statement = connection.prepareStatement(QUERY);
+            statement = connection.prepareStatement(PgCatalog.COLUMNS_SQL);
         }
         return statement;
     }
