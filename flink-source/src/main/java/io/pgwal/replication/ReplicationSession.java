@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * was received, read, or reported by a keepalive.
  *
  * <p><b>Threading:</b> not thread-safe. One thread (the source's fetcher) opens the session,
- * polls, acknowledges and closes it. The only exception is {@link #close()}: another thread may
- * call it to abort the session. It then kills the socket (pgjdbc's {@code Connection.abort})
+ * polls, acknowledges and closes it. The exceptions are {@link #keepAlive()}, which any thread may
+ * call, and {@link #close()}: another thread may call it to abort the session. It then kills the socket (pgjdbc's {@code Connection.abort})
  * instead of ending the COPY politely, so it never waits for the polling thread, and that
  * thread's current or next call fails with an {@link SQLException}.
  *
@@ -200,6 +200,19 @@ public final class ReplicationSession implements AutoCloseable {
         stream.forceUpdateStatus();
         acknowledged = lsn;
         LOG.debug("Acknowledged {} on slot '{}'", lsn.asString(), slot.slotName());
+    }
+
+    /**
+     * Sends a status update now, from any thread: it reports only the acknowledged position (like
+     * every status update) and tells the server the client is alive. For when the owner cannot
+     * poll for a while (Flink backpressure holds the fetcher thread): without it, the server ends
+     * the connection after {@code wal_sender_timeout}. pgjdbc serialises this with the owner's
+     * reads and writes on the connection's lock; does nothing once the session is closed.
+     */
+    public void keepAlive() throws SQLException {
+        if (!closed) {
+            stream.forceUpdateStatus();
+        }
     }
 
     /** The last position confirmed to the server (initially the slot's confirmed position). */

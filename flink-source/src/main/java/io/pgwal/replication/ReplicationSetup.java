@@ -276,7 +276,8 @@ public final class ReplicationSetup {
                                 + " 'slot.name' to another slot");
                     }
                     return new SlotInfo(slot, LogSequenceNumber.valueOf(rs.getString(6)),
-                            LogSequenceNumber.valueOf(rs.getString(7)), created, version);
+                            LogSequenceNumber.valueOf(rs.getString(7)), created, version,
+                            walSenderTimeoutMillis(c));
                 }
             }
         }
@@ -321,6 +322,12 @@ public final class ReplicationSetup {
                 LOG.info("Created replication slot '{}' (pgoutput) at {}", slot, rs.getString(1));
             }
         }
+    }
+
+    private static long walSenderTimeoutMillis(Connection c) throws SQLException {
+        // pg_settings reports it in its own unit, milliseconds.
+        return Long.parseLong(queryString(c,
+                "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'wal_sender_timeout'"));
     }
 
     private static String queryString(Connection c, String sql) throws SQLException {

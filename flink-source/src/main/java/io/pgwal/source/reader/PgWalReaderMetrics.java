@@ -21,9 +21,11 @@ final class PgWalReaderMetrics {
     private volatile long leftOutBySnapshot;
     private final Counter reconnects;
     private final Counter snapshotRows;
+    private final MetricGroup group;
 
     PgWalReaderMetrics(MetricGroup readerGroup) {
         MetricGroup g = readerGroup.addGroup("pgwal");
+        this.group = g;
         g.gauge("receivedLsn", () -> receivedLsn);
         g.gauge("acknowledgedLsn", () -> acknowledgedLsn);
         g.gauge("restartLsn", () -> restartLsn);
@@ -48,6 +50,14 @@ final class PgWalReaderMetrics {
 
     void acknowledged(long lsn) {
         acknowledgedLsn = lsn;
+    }
+
+    /**
+     * Status updates sent while the fetcher could not poll (backpressure), which kept the
+     * connection from the server's {@code wal_sender_timeout}.
+     */
+    void keepAlives(java.util.function.LongSupplier sent) {
+        group.gauge("keepAlivesWhileBlocked", sent::getAsLong);
     }
 
     void reconnected() {

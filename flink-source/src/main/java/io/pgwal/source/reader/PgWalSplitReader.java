@@ -80,6 +80,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     private boolean connectedBefore;
     private volatile boolean wokenUp;
     private boolean ranDry;
+    private final PgWalKeepAlive keepAlive = new PgWalKeepAlive();
 
     /** Snapshot chunks to read, in assignment order, before any stream split arrives. */
     private final Deque<PgWalSnapshotSplit> chunks = new ArrayDeque<>();
@@ -105,6 +106,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         this.maxBatchSize = maxBatchSize;
         this.maxReconnectAttempts = maxReconnectAttempts;
         this.reconnectBackoff = reconnectBackoff;
+        metrics.keepAlives(keepAlive::sent);
     }
 
     @Override
@@ -169,6 +171,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
             LockSupport.parkNanos(BULK_READ_WAIT_NANOS);
         }
         while (!wokenUp && records < maxBatchSize) {
+            keepAlive.polled();
             sendPendingAck();
             ByteBuffer message = session.readPending();
             if (message == null) {
@@ -276,6 +279,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         // The session first: its checks turn bad settings into errors that name the option.
         session = ReplicationSession.open(config, start);
         connectedBefore = true;
+        keepAlive.watch(session, PgWalKeepAlive.period(
+                session.slotInfo().walSenderTimeoutMillis(), config.statusInterval()));
         catalogConnection = ReplicationSetup.connect(config, false);
         AvroChangeConverter converter =
                 new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection),
@@ -373,9 +378,11 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     public void close() {
         closeSession();
         closeChunkReader();
+        keepAlive.close();
     }
 
     private void closeSession() {
+        keepAlive.unwatch();
         if (session != null) {
             try {
                 session.close();
