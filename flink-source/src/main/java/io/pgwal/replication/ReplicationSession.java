@@ -77,7 +77,7 @@ public final class ReplicationSession implements AutoCloseable {
      */
     public static ReplicationSession open(PgWalConnectionConfig config,
             @Nullable LogSequenceNumber startLsn) throws SQLException {
-        SlotInfo slot = ReplicationSetup.prepare(config);
+        SlotInfo slot = ReplicationSetup.prepare(config, startLsn);
         LogSequenceNumber start = startPosition(config, slot, startLsn);
         Connection connection = ReplicationSetup.connect(config, true);
         try {

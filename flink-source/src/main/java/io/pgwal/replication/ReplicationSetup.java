@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import javax.annotation.Nullable;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +44,28 @@ public final class ReplicationSetup {
      * @throws PgWalException naming the option or server setting to fix
      */
     public static SlotInfo prepare(PgWalConnectionConfig config) {
-        return prepare(config, ACTIVE_SLOT_WAIT);
+        return prepare(config, null, ACTIVE_SLOT_WAIT);
+    }
+
+    /**
+     * {@link #prepare(PgWalConnectionConfig)} for a reader that resumes from {@code resumeFrom}
+     * (null: a first start). A resuming reader never creates the slot: a new slot would start at
+     * the server's current position and silently skip the changes since {@code resumeFrom}.
+     *
+     * @throws PgWalException naming the option or server setting to fix
+     */
+    public static SlotInfo prepare(PgWalConnectionConfig config,
+            @Nullable LogSequenceNumber resumeFrom) {
+        return prepare(config, resumeFrom, ACTIVE_SLOT_WAIT);
     }
 
     /** {@link #prepare(PgWalConnectionConfig)} with a chosen wait for an active slot (tests). */
     static SlotInfo prepare(PgWalConnectionConfig config, Duration activeSlotWait) {
+        return prepare(config, null, activeSlotWait);
+    }
+
+    private static SlotInfo prepare(PgWalConnectionConfig config,
+            @Nullable LogSequenceNumber resumeFrom, Duration activeSlotWait) {
         try (Connection c = connect(config, false)) {
             int version = serverVersionNum(c);
             if (version < 100000) {
@@ -58,7 +76,7 @@ public final class ReplicationSetup {
             checkReplicationPrivilege(c, config);
             List<QualifiedName> tables = resolveTables(c, config);
             ensurePublication(c, config, tables, version);
-            return ensureSlot(c, config, version, activeSlotWait);
+            return ensureSlot(c, config, version, resumeFrom, activeSlotWait);
         } catch (SQLException e) {
             throw new PgWalException("Checking the replication setup of " + config.jdbcUrl()
                     + " failed: " + e.getMessage(), e);
@@ -238,7 +256,7 @@ public final class ReplicationSetup {
     }
 
     private static SlotInfo ensureSlot(Connection c, PgWalConnectionConfig config, int version,
-            Duration activeSlotWait) throws SQLException {
+            @Nullable LogSequenceNumber resumeFrom, Duration activeSlotWait) throws SQLException {
         String slot = config.slotName();
         boolean created = false;
         long deadline = System.currentTimeMillis() + activeSlotWait.toMillis();
@@ -246,13 +264,29 @@ public final class ReplicationSetup {
             // two_phase is in pg_replication_slots from PostgreSQL 14 on.
             try (PreparedStatement ps = c.prepareStatement("SELECT plugin, slot_type, database, active,"
                     + " active_pid, confirmed_flush_lsn::text, restart_lsn::text, "
-                    + (version >= 140000 ? "two_phase" : "false") + " AS two_phase"
+                    + (version >= 140000 ? "two_phase" : "false") + " AS two_phase, "
+                    // wal_status from 13 on, invalidation_reason from 17 on.
+                    + (version >= 130000 ? "wal_status" : "NULL::text") + " AS wal_status, "
+                    + (version >= 170000 ? "invalidation_reason" : "NULL::text")
+                    + " AS invalidation_reason"
                     + " FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         if (created) {
                             throw new PgWalException("Slot '" + slot + "' vanished right after it was created");
+                        }
+                        if (resumeFrom != null) {
+                            throw new PgWalException("Replication slot '" + slot + "' (option"
+                                    + " 'slot.name') does not exist, but this job resumes from "
+                                    + resumeFrom.asString() + " (restored state, or a stream"
+                                    + " that was running): the slot was dropped, and with it the"
+                                    + " changes after that position that no checkpoint covered."
+                                    + " pgwal does not create a slot when it resumes, because a new"
+                                    + " slot starts at the server's current position and would"
+                                    + " silently skip them. Start the job without state (with"
+                                    + " 'scan.startup.mode' = 'initial' to read the tables' rows"
+                                    + " again); pgwal then creates the slot");
                         }
                         if (!config.createSlot()) {
                             throw new PgWalException("Replication slot '" + slot + "' (option"
@@ -285,6 +319,18 @@ public final class ReplicationSetup {
 
     private static void checkSlot(PgWalConnectionConfig config, ResultSet rs) throws SQLException {
         String slot = config.slotName();
+        if ("lost".equals(rs.getString("wal_status"))) {
+            String reason = rs.getString("invalidation_reason");
+            throw new PgWalException("Replication slot '" + slot + "' (option 'slot.name') was"
+                    + " invalidated by PostgreSQL (wal_status = lost" + (reason == null ? ""
+                            : ", invalidation_reason = " + reason) + "): the WAL it needed was"
+                    + " removed, typically because it held more than max_slot_wal_keep_size while"
+                    + " the job was stopped or behind, so the changes since its position are gone."
+                    + " Drop it (SELECT pg_drop_replication_slot(" + SqlIdentifiers.quoteLiteral(slot)
+                    + ")) and start the job without state with 'scan.startup.mode' = 'initial' to"
+                    + " read the tables again; raise max_slot_wal_keep_size (or watch the"
+                    + " slot's retained WAL) so that it does not happen again");
+        }
         if (!"logical".equals(rs.getString("slot_type"))) {
             throw new PgWalException("Slot '" + slot + "' (option 'slot.name') is a "
                     + rs.getString("slot_type") + " slot; pgwal needs a logical slot");
