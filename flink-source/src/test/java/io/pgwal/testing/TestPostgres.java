@@ -287,6 +287,73 @@ public final class TestPostgres implements AutoCloseable {
         signalAndRestart("INT");
     }
 
+    /**
+     * Starts a fast shutdown of an embedded server (SIGINT to the postmaster) and waits up to
+     * {@code timeout} for the postmaster to exit; false when it still runs then. A fast shutdown
+     * waits for every walsender to have its WAL confirmed by its client. Follow with {@link
+     * #awaitStopped} (if needed) and {@link #startAgain}.
+     */
+    public boolean fastStop(java.time.Duration timeout) {
+        long pid = postmasterPid();
+        try {
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+            return awaitStopped(pid, timeout);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean awaitStopped(long pid, java.time.Duration timeout) {
+        java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty()) {
+            return true;
+        }
+        try {
+            h.get().onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts an embedded server that {@link #fastStop} stopped again (waiting for it first). */
+    public void startAgain() {
+        try {
+            if (Files.exists(embeddedDataDir.resolve("postmaster.pid"))
+                    && !awaitStopped(postmasterPid(), java.time.Duration.ofMinutes(2))) {
+                throw new IllegalStateException("PostgreSQL did not stop within 2 minutes");
+            }
+            try {
+                embedded.close();
+            } catch (IOException | RuntimeException alreadyStopped) {
+                // zonky's own stop finds nothing to stop
+            }
+            embedded = embeddedBuilder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not restart embedded PostgreSQL", e);
+        }
+    }
+
+    private long postmasterPid() {
+        if (embedded == null) {
+            throw new IllegalStateException("not an embedded server");
+        }
+        try {
+            return Long.parseLong(Files.readAllLines(embeddedDataDir.resolve("postmaster.pid"))
+                    .get(0).trim());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void signalAndRestart(String signal) {
         if (embedded == null) {
             throw new IllegalStateException("not an embedded server");
