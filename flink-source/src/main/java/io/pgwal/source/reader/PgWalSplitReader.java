@@ -81,6 +81,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     private volatile boolean wokenUp;
     private boolean ranDry;
     private final PgWalKeepAlive keepAlive = new PgWalKeepAlive();
+    private final PgWalSlotMonitor slotMonitor;
 
     /** Snapshot chunks to read, in assignment order, before any stream split arrives. */
     private final Deque<PgWalSnapshotSplit> chunks = new ArrayDeque<>();
@@ -107,6 +108,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         this.maxReconnectAttempts = maxReconnectAttempts;
         this.reconnectBackoff = reconnectBackoff;
         metrics.keepAlives(keepAlive::sent);
+        this.slotMonitor = new PgWalSlotMonitor(config);
+        metrics.slot(slotMonitor);
     }
 
     @Override
@@ -281,6 +284,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         connectedBefore = true;
         keepAlive.watch(session, PgWalKeepAlive.period(
                 session.slotInfo().walSenderTimeoutMillis(), config.statusInterval()));
+        slotMonitor.start(config.statusInterval());
         catalogConnection = ReplicationSetup.connect(config, false);
         AvroChangeConverter converter =
                 new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection),
@@ -346,6 +350,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         public void record(GenericRecord record, PgWalPosition positionAfter, long timestampMillis) {
             records.add(new PgWalFetchedRecord(record, pending.nextSequence(), positionAfter,
                     timestampMillis));
+            metrics.fetched(timestampMillis);
             cursor = positionAfter;
         }
 
@@ -379,6 +384,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         closeSession();
         closeChunkReader();
         keepAlive.close();
+        slotMonitor.close();
     }
 
     private void closeSession() {
