@@ -13,9 +13,9 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
  * missing slot or publication, a value that cannot be converted, a slot the job cannot resume
  * from): such an error is <em>definite</em>, and {@link #failOnce} makes the job fail without
  * going through Flink's restart strategy. An error is <em>transient</em> when it was made with
- * {@link #transientError}, or when its causes hold a {@link SQLException} whose SQLSTATE says the
- * server or the network may recover (see {@link #isTransientSqlState}); Flink's restart strategy
- * retries those.
+ * {@link #transientError}, or when (not made with {@link #definiteError}) its causes hold a {@link
+ * SQLException} whose SQLSTATE says the server or the network may recover (see {@link
+ * #isTransientSqlState}); Flink's restart strategy retries those.
  */
 public class PgWalException extends RuntimeException {
 
@@ -31,24 +31,34 @@ public class PgWalException extends RuntimeException {
 
     private static final Set<String> TRANSIENT_STATES = Set.of("55006", "55P03");
 
-    private final boolean transientError;
+    private enum Kind { BY_CAUSE, TRANSIENT, DEFINITE }
+
+    private final Kind kind;
 
     public PgWalException(String message) {
-        this(message, null, false);
+        this(message, null, Kind.BY_CAUSE);
     }
 
     public PgWalException(String message, Throwable cause) {
-        this(message, cause, false);
+        this(message, cause, Kind.BY_CAUSE);
     }
 
-    private PgWalException(String message, Throwable cause, boolean transientError) {
+    private PgWalException(String message, Throwable cause, Kind kind) {
         super(message, cause);
-        this.transientError = transientError;
+        this.kind = kind;
     }
 
     /** An error that may go away by itself (for example a slot held by a reader that is leaving). */
     public static PgWalException transientError(String message, Throwable cause) {
-        return new PgWalException(message, cause, true);
+        return new PgWalException(message, cause, Kind.TRANSIENT);
+    }
+
+    /**
+     * An error that repeats after a restart whatever its cause says (for example a TLS handshake
+     * refused by a wrong root certificate, which pgjdbc reports as a connection failure).
+     */
+    public static PgWalException definiteError(String message, Throwable cause) {
+        return new PgWalException(message, cause, Kind.DEFINITE);
     }
 
     /**
@@ -56,12 +66,12 @@ public class PgWalException extends RuntimeException {
      * cause is a {@link SQLException} with a transient SQLSTATE.
      */
     public boolean isDefinite() {
-        if (transientError) {
-            return false;
+        if (kind != Kind.BY_CAUSE) {
+            return kind == Kind.DEFINITE;
         }
         for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof PgWalException p && p.transientError) {
-                return false;
+            if (t instanceof PgWalException p && p.kind != Kind.BY_CAUSE) {
+                return p.kind == Kind.DEFINITE;
             }
             if (t instanceof SQLException e && isTransientSqlState(e.getSQLState())) {
                 return false;

@@ -39,6 +39,53 @@ public final class PgWalConnectionConfig implements Serializable {
     private final Map<String, String> jdbcProperties;
     private final boolean allowSlotAhead;
     private final UnrepresentableValues unrepresentableValues;
+    private final Tls tls;
+
+    /**
+     * TLS settings, passed to pgjdbc on every connection (null fields: pgjdbc's defaults). The key
+     * password is never shown.
+     */
+    public record Tls(String mode, String rootCert, String cert, String key, String keyPassword)
+            implements Serializable {
+
+        private static final java.util.Set<String> MODES = java.util.Set.of("disable", "allow",
+                "prefer", "require", "verify-ca", "verify-full");
+
+        /** No TLS settings of pgwal's own. */
+        public static final Tls NONE = new Tls(null, null, null, null, null);
+
+        public Tls {
+            if (mode != null && !MODES.contains(mode)) {
+                throw new PgWalException("Option 'ssl.mode' is '" + mode + "'; it must be one of"
+                        + " disable, allow, prefer, require, verify-ca, verify-full");
+            }
+        }
+
+        void apply(Properties p) {
+            put(p, "sslmode", mode);
+            put(p, "sslrootcert", rootCert);
+            put(p, "sslcert", cert);
+            put(p, "sslkey", key);
+            put(p, "sslpassword", keyPassword);
+        }
+
+        private static void put(Properties p, String name, String value) {
+            if (value != null) {
+                p.setProperty(name, value);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[mode=" + mode + ", rootCert=" + rootCert + ", cert=" + cert + ", key="
+                    + key + (keyPassword == null ? "" : ", keyPassword=***") + "]";
+        }
+    }
+
+    /** pgjdbc properties that pgwal sets itself: the options that set them name them. */
+    private static final java.util.Set<String> RESERVED_PROPERTIES = java.util.Set.of("user",
+            "password", "replication", "preferQueryMode", "assumeMinServerVersion", "sslmode",
+            "sslrootcert", "sslcert", "sslkey", "sslpassword");
 
     private PgWalConnectionConfig(Builder b) {
         this.hostname = require(b.hostname, "hostname");
@@ -74,6 +121,15 @@ public final class PgWalConnectionConfig implements Serializable {
         this.statusInterval = positive(b.statusInterval, "status-interval");
         this.connectTimeout = positive(b.connectTimeout, "connect.timeout");
         this.jdbcProperties = Map.copyOf(b.jdbcProperties);
+        for (String name : jdbcProperties.keySet()) {
+            if (RESERVED_PROPERTIES.contains(name)) {
+                throw new PgWalException("The pgjdbc property '" + name + "' (option"
+                        + " 'jdbc.properties." + name + "') is set by pgwal itself: use the"
+                        + " option for it (username, password, ssl.mode, ssl.root-cert, ssl.cert,"
+                        + " ssl.key, ssl.key-password) instead");
+            }
+        }
+        this.tls = b.tls == null ? Tls.NONE : b.tls;
         this.allowSlotAhead = b.allowSlotAhead;
         this.unrepresentableValues = b.unrepresentableValues;
     }
@@ -158,6 +214,11 @@ public final class PgWalConnectionConfig implements Serializable {
         return unrepresentableValues;
     }
 
+    /** The TLS settings (never null; {@link Tls#NONE} when none are set). */
+    public Tls tls() {
+        return tls;
+    }
+
     /** The JDBC URL (without credentials). */
     public String jdbcUrl() {
         String host = hostname.indexOf(':') >= 0 && !hostname.startsWith("[") ? "[" + hostname + "]" : hostname;
@@ -172,6 +233,7 @@ public final class PgWalConnectionConfig implements Serializable {
     public Properties jdbcProperties(boolean replication) {
         Properties p = new Properties();
         p.putAll(jdbcProperties);
+        tls.apply(p);
         p.setProperty("user", username);
         p.setProperty("password", password);
         p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
@@ -202,7 +264,8 @@ public final class PgWalConnectionConfig implements Serializable {
                 && connectTimeout.equals(c.connectTimeout)
                 && jdbcProperties.equals(c.jdbcProperties)
                 && allowSlotAhead == c.allowSlotAhead
-                && unrepresentableValues == c.unrepresentableValues;
+                && unrepresentableValues == c.unrepresentableValues
+                && tls.equals(c.tls);
     }
 
     @Override
@@ -210,7 +273,7 @@ public final class PgWalConnectionConfig implements Serializable {
         // The password is left out on purpose: equal configs still have equal hashes.
         return Objects.hash(hostname, port, database, username, slotName, publicationName, tables,
                 createSlot, createPublication, protocolVersion, statusInterval, connectTimeout,
-                jdbcProperties, allowSlotAhead, unrepresentableValues);
+                jdbcProperties, allowSlotAhead, unrepresentableValues, tls.mode());
     }
 
     /** Everything but the password (shown as {@code ***}) and the extra JDBC properties. */
@@ -224,7 +287,8 @@ public final class PgWalConnectionConfig implements Serializable {
                 + ", connectTimeout=" + connectTimeout
                 + ", password=" + (password.isEmpty() ? "<none>" : "***")
                 + (allowSlotAhead ? ", allowSlotAhead" : "")
-                + ", unrepresentableValues=" + unrepresentableValues.value() + "}";
+                + ", unrepresentableValues=" + unrepresentableValues.value()
+                + (tls.equals(Tls.NONE) ? "" : ", " + tls) + "}";
     }
 
     /** Builds a {@link PgWalConnectionConfig}; {@link #build()} validates. */
@@ -245,6 +309,7 @@ public final class PgWalConnectionConfig implements Serializable {
         private Map<String, String> jdbcProperties = new LinkedHashMap<>();
         private boolean allowSlotAhead;
         private UnrepresentableValues unrepresentableValues = UnrepresentableValues.NULL;
+        private Tls tls;
 
         private Builder() {}
 
@@ -325,6 +390,11 @@ public final class PgWalConnectionConfig implements Serializable {
 
         public Builder unrepresentableValues(UnrepresentableValues v) {
             unrepresentableValues = java.util.Objects.requireNonNull(v, "unrepresentableValues");
+            return this;
+        }
+
+        public Builder tls(Tls v) {
+            tls = v;
             return this;
         }
 

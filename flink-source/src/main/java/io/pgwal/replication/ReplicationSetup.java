@@ -107,6 +107,15 @@ public final class ReplicationSetup {
             } else if (state.equals("3D000")) {
                 hint = "database '" + config.database() + "' does not exist: check the option"
                         + " 'database-name'";
+            } else if (tlsFailure(e) != null) {
+                // A certificate or TLS setting that is wrong stays wrong: not worth a retry.
+                throw PgWalException.definiteError("Cannot connect to " + config.hostname() + ":"
+                        + config.port() + "/" + config.database() + " as '" + config.username()
+                        + "': the TLS handshake failed (" + tlsFailure(e) + "). Check the options"
+                        + " 'ssl.mode' and 'ssl.root-cert' (the CA certificate that signed the"
+                        + " server's certificate; with verify-full, 'hostname' must be one of the"
+                        + " certificate's names), and 'ssl.cert'/'ssl.key' for a client"
+                        + " certificate. Server or driver said: " + e.getMessage(), e);
             } else if (state.startsWith("08")) {
                 hint = "cannot reach PostgreSQL at " + where + ": check the options 'hostname' and"
                         + " 'port' (and 'connect.timeout')";
@@ -116,6 +125,18 @@ public final class ReplicationSetup {
             throw new PgWalException("Cannot connect to " + where + "/" + config.database() + " as '"
                     + config.username() + "': " + hint + ". Server said: " + e.getMessage(), e);
         }
+    }
+
+    /** The message of a TLS failure among the causes of {@code e}, or null. */
+    private static String tlsFailure(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException
+                    || t instanceof java.security.GeneralSecurityException) {
+                return t.getMessage();
+            }
+        }
+        String m = e.getMessage();
+        return m != null && (m.contains("SSL") || m.contains("TLS")) ? m : null;
     }
 
     private static int serverVersionNum(Connection c) throws SQLException {

@@ -79,10 +79,30 @@ public final class SnapshotPlanner {
         try (Connection c = ReplicationSetup.connect(config, false)) {
             for (QualifiedName name : tableNames(c, config)) {
                 describe(c, name);
+                checkCanRead(c, config, name);
             }
         } catch (SQLException e) {
             throw new PgWalException("Checking the tables to snapshot on " + config.jdbcUrl()
                     + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The snapshot reads each table with SELECT (the stream itself needs no table privilege). */
+    private static void checkCanRead(Connection c, PgWalConnectionConfig config,
+            QualifiedName name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.has_table_privilege("
+                + "pg_catalog.to_regclass(?), 'SELECT')")) {
+            ps.setString(1, name.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !rs.getBoolean(1)) {
+                    throw new PgWalException("User '" + config.username() + "' (option"
+                            + " 'username') may not read table " + name + ", which the initial"
+                            + " snapshot reads: run GRANT SELECT ON " + name.quoted() + " TO "
+                            + SqlIdentifiers.quoteIdentifier(config.username()) + " (or start"
+                            + " with 'scan.startup.mode' = 'committed-offset', which reads no"
+                            + " table)");
+                }
+            }
         }
     }
 

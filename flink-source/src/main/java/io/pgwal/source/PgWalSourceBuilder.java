@@ -50,6 +50,7 @@ public final class PgWalSourceBuilder {
 
     private final Configuration conf = new Configuration();
     private final List<String> tables = new ArrayList<>();
+    private final java.util.Map<String, String> jdbcProperties = new java.util.LinkedHashMap<>();
     private long stopLsn;
     private boolean stopAtCurrentLsn;
 
@@ -173,6 +174,42 @@ public final class PgWalSourceBuilder {
         return this;
     }
 
+    /**
+     * TLS on every connection: pgjdbc's {@code sslmode} ({@code require}, {@code verify-ca},
+     * {@code verify-full}, ...) and the file of the CA certificate(s) that signed the server's
+     * certificate (PEM; null for none).
+     */
+    public PgWalSourceBuilder ssl(String mode, String rootCertFile) {
+        conf.set(PgWalSourceOptions.SSL_MODE, mode);
+        if (rootCertFile != null) {
+            conf.set(PgWalSourceOptions.SSL_ROOT_CERT, rootCertFile);
+        }
+        return this;
+    }
+
+    /**
+     * A client certificate (PEM file) and its private key (PKCS-8 DER or PKCS-12 file), with the
+     * key's password (null when not encrypted; never logged).
+     */
+    public PgWalSourceBuilder sslClientCertificate(String certFile, String keyFile,
+            String keyPassword) {
+        conf.set(PgWalSourceOptions.SSL_CERT, certFile);
+        conf.set(PgWalSourceOptions.SSL_KEY, keyFile);
+        if (keyPassword != null) {
+            conf.set(PgWalSourceOptions.SSL_KEY_PASSWORD, keyPassword);
+        }
+        return this;
+    }
+
+    /**
+     * A pgjdbc connection property, set on every connection pgwal opens (SQL: option {@code
+     * jdbc.properties.<name>}). The properties pgwal sets itself are refused.
+     */
+    public PgWalSourceBuilder jdbcProperty(String name, String value) {
+        jdbcProperties.put(name, value);
+        return this;
+    }
+
     public PgWalSourceBuilder maxBatchSize(int records) {
         conf.set(FETCH_MAX_BATCH_SIZE, records);
         return this;
@@ -238,6 +275,13 @@ public final class PgWalSourceBuilder {
                 .allowSlotAhead(conf.get(RESTORE_ALLOW_SLOT_AHEAD))
                 .unrepresentableValues(
                         UnrepresentableValues.fromString(conf.get(VALUES_UNREPRESENTABLE)))
+                .tls(new PgWalConnectionConfig.Tls(
+                        conf.getOptional(PgWalSourceOptions.SSL_MODE).orElse(null),
+                        conf.getOptional(PgWalSourceOptions.SSL_ROOT_CERT).orElse(null),
+                        conf.getOptional(PgWalSourceOptions.SSL_CERT).orElse(null),
+                        conf.getOptional(PgWalSourceOptions.SSL_KEY).orElse(null),
+                        conf.getOptional(PgWalSourceOptions.SSL_KEY_PASSWORD).orElse(null)))
+                .jdbcProperties(jdbcProperties)
                 .build();
         return new PgWalSource(config, stopLsn, stopAtCurrentLsn, batch,
                 conf.get(RECONNECT_MAX_ATTEMPTS), conf.get(RECONNECT_BACKOFF), mode, chunkRows,

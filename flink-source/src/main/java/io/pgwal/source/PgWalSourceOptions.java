@@ -116,6 +116,37 @@ public final class PgWalSourceOptions {
                             + " table, column, value and LSN; 'fail' ends the job with that"
                             + " message.");
 
+    public static final ConfigOption<String> SSL_MODE = ConfigOptions.key("ssl.mode")
+            .stringType().noDefaultValue()
+            .withDescription("TLS for every connection pgwal opens (pgjdbc's sslmode): disable,"
+                    + " allow, prefer (pgjdbc's default), require, verify-ca or verify-full"
+                    + " (checks the CA and that 'hostname' is in the server certificate).");
+
+    public static final ConfigOption<String> SSL_ROOT_CERT = ConfigOptions.key("ssl.root-cert")
+            .stringType().noDefaultValue()
+            .withDescription("File of the CA certificate(s) (PEM) that signed the server's"
+                    + " certificate, for ssl.mode verify-ca and verify-full.");
+
+    public static final ConfigOption<String> SSL_CERT = ConfigOptions.key("ssl.cert")
+            .stringType().noDefaultValue()
+            .withDescription("File of the client certificate (PEM), for certificate"
+                    + " authentication.");
+
+    public static final ConfigOption<String> SSL_KEY = ConfigOptions.key("ssl.key")
+            .stringType().noDefaultValue()
+            .withDescription("File of the client certificate's private key: PKCS-8 DER (.pk8)"
+                    + " or PKCS-12 (.p12).");
+
+    public static final ConfigOption<String> SSL_KEY_PASSWORD =
+            ConfigOptions.key("ssl.key-password").stringType().noDefaultValue()
+                    .withDescription("Password of an encrypted ssl.key; never logged.");
+
+    /**
+     * Prefix of options passed to pgjdbc as they are, on every connection: {@code
+     * jdbc.properties.tcpKeepAlive = true} sets pgjdbc's {@code tcpKeepAlive}.
+     */
+    public static final String JDBC_PROPERTIES_PREFIX = "jdbc.properties.";
+
     /** The options a source needs: server, user, database, slot and publication. */
     public static final Set<ConfigOption<?>> REQUIRED =
             Set.of(HOSTNAME, USERNAME, DATABASE_NAME, SLOT_NAME, PUBLICATION_NAME);
@@ -125,5 +156,6 @@ public final class PgWalSourceOptions {
             PUBLICATION_CREATE, DECODING_PLUGIN_NAME, STATUS_INTERVAL, CONNECT_TIMEOUT,
             RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF, RESTORE_ALLOW_SLOT_AHEAD,
             FETCH_MAX_BATCH_SIZE, SCAN_STARTUP_MODE, SCAN_SNAPSHOT_CHUNK_SIZE,
-            SCAN_SNAPSHOT_CHUNK_BYTES, VALUES_UNREPRESENTABLE);
+            SCAN_SNAPSHOT_CHUNK_BYTES, VALUES_UNREPRESENTABLE, SSL_MODE, SSL_ROOT_CERT, SSL_CERT,
+            SSL_KEY, SSL_KEY_PASSWORD);
 }

@@ -13,7 +13,9 @@ import io.pgwal.source.PgWalSourceBuilder;
 import io.pgwal.source.PgWalSourceOptions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
@@ -54,12 +56,18 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
     @Override
     public DynamicTableSource createDynamicTableSource(Context context) {
         FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
-        helper.validate();
+        helper.validateExcept(PgWalSourceOptions.JDBC_PROPERTIES_PREFIX);
         ReadableConfig options = helper.getOptions();
         String schema = options.get(SCHEMA_NAME);
         String table = options.get(TABLE_NAME);
 
-        PgWalSource source = buildSource(options, schema, table);
+        Map<String, String> jdbc = new HashMap<>();
+        context.getCatalogTable().getOptions().forEach((k, v) -> {
+            if (k.startsWith(PgWalSourceOptions.JDBC_PROPERTIES_PREFIX)) {
+                jdbc.put(k.substring(PgWalSourceOptions.JDBC_PROPERTIES_PREFIX.length()), v);
+            }
+        });
+        PgWalSource source = buildSource(options, schema, table, jdbc);
         PgTable info;
         try (Connection c = ReplicationSetup.connect(source.config(), false)) {
             info = PgCatalog.table(c, schema, table)
@@ -79,9 +87,11 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
                 context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows());
     }
 
-    private static PgWalSource buildSource(ReadableConfig options, String schema, String table) {
+    private static PgWalSource buildSource(ReadableConfig options, String schema, String table,
+            Map<String, String> jdbcProperties) {
         PgWalSourceBuilder builder = PgWalSource.builder().options(options)
                 .tables(quote(schema) + "." + quote(table));
+        jdbcProperties.forEach(builder::jdbcProperty);
         options.getOptional(SCAN_BOUNDED_STOP_LSN).ifPresent(stop -> {
             if ("current".equalsIgnoreCase(stop.trim())) {
                 builder.stopAtCurrentLsn();

@@ -112,8 +112,8 @@ final class EpochOpener {
     /** A lost or refused connection, a server shutting down or out of connections. */
     private static boolean isTransient(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof PgWalException p && !p.isDefinite()) {
-                return true;
+            if (t instanceof PgWalException p) {
+                return !p.isDefinite();
             }
             if (t instanceof SQLException e && PgWalException.isTransientSqlState(e.getSQLState())) {
                 return true;

@@ -251,7 +251,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
      */
     private void handleWrappedConnectionLoss(PgWalException e, boolean retriable)
             throws IOException {
-        if (retriable && e.getCause() instanceof SQLException cause && isConnectionLoss(cause)) {
+        if (retriable && !e.isDefinite() && e.getCause() instanceof SQLException cause
+                && isConnectionLoss(cause)) {
             handleConnectionLoss(cause);
         } else {
             throw PgWalException.failOnce(e);
