@@ -68,6 +68,16 @@ public final class PgCatalog {
             + " pg_catalog.pg_partition_tree(CAST(? AS pg_catalog.oid)) WHERE isleaf"
             + " AND relid::oid <> CAST(? AS pg_catalog.oid)";
 
+    /**
+     * SQL for the server's WAL position: the insert position on a primary (every committed
+     * transaction lies before it; {@code pg_current_wal_lsn()}, the write position, can lie
+     * before an asynchronous commit), the replay position on a standby (which has no insert
+     * position: the functions of a primary fail during recovery).
+     */
+    public static final String SERVER_WAL_LSN = "(CASE WHEN pg_catalog.pg_is_in_recovery()"
+            + " THEN pg_catalog.pg_last_wal_replay_lsn()"
+            + " ELSE pg_catalog.pg_current_wal_insert_lsn() END)";
+
     private PgCatalog() {}
 
     /**

@@ -32,10 +32,12 @@ public final class PgWalConnectionConfig implements Serializable {
     private final String publicationName;
     private final List<String> tables;
     private final boolean createSlot;
+    private final boolean slotFailover;
     private final boolean createPublication;
     private final int protocolVersion;
     private final Duration statusInterval;
     private final Duration connectTimeout;
+    private final Duration deadAfter;
     private final Map<String, String> jdbcProperties;
     private final boolean allowSlotAhead;
     private final UnrepresentableValues unrepresentableValues;
@@ -85,7 +87,8 @@ public final class PgWalConnectionConfig implements Serializable {
     /** pgjdbc properties that pgwal sets itself: the options that set them name them. */
     private static final java.util.Set<String> RESERVED_PROPERTIES = java.util.Set.of("user",
             "password", "replication", "preferQueryMode", "assumeMinServerVersion", "sslmode",
-            "sslrootcert", "sslcert", "sslkey", "sslpassword");
+            "sslrootcert", "sslcert", "sslkey", "sslpassword", "socketFactory",
+            "socketFactoryArg");
 
     private PgWalConnectionConfig(Builder b) {
         this.hostname = require(b.hostname, "hostname");
@@ -109,6 +112,7 @@ public final class PgWalConnectionConfig implements Serializable {
         this.tables = List.copyOf(b.tables);
         tables.forEach(SqlIdentifiers::parseQualifiedName);
         this.createSlot = b.createSlot;
+        this.slotFailover = b.slotFailover;
         this.createPublication = b.createPublication;
         if (b.protocolVersion < 1 || b.protocolVersion > 4) {
             throw new PgWalException("The pgoutput protocol version must be 1 to 4, is "
@@ -120,13 +124,15 @@ public final class PgWalConnectionConfig implements Serializable {
         }
         this.statusInterval = positive(b.statusInterval, "status-interval");
         this.connectTimeout = positive(b.connectTimeout, "connect.timeout");
+        this.deadAfter = positive(b.deadAfter, "connection.dead-after");
         this.jdbcProperties = Map.copyOf(b.jdbcProperties);
         for (String name : jdbcProperties.keySet()) {
             if (RESERVED_PROPERTIES.contains(name)) {
                 throw new PgWalException("The pgjdbc property '" + name + "' (option"
                         + " 'jdbc.properties." + name + "') is set by pgwal itself: use the"
                         + " option for it (username, password, ssl.mode, ssl.root-cert, ssl.cert,"
-                        + " ssl.key, ssl.key-password) instead");
+                        + " ssl.key, ssl.key-password) instead; pgwal's replication connection"
+                        + " uses its own socket factory");
             }
         }
         this.tls = b.tls == null ? Tls.NONE : b.tls;
@@ -189,6 +195,14 @@ public final class PgWalConnectionConfig implements Serializable {
         return createSlot;
     }
 
+    /**
+     * Whether the slot is a failover slot (PostgreSQL 17+: synchronised to physical standbys
+     * that have {@code sync_replication_slots} on, so a promoted standby can go on streaming it).
+     */
+    public boolean slotFailover() {
+        return slotFailover;
+    }
+
     public boolean createPublication() {
         return createPublication;
     }
@@ -203,6 +217,14 @@ public final class PgWalConnectionConfig implements Serializable {
 
     public Duration connectTimeout() {
         return connectTimeout;
+    }
+
+    /**
+     * How long a replication connection may go without any byte from the server (pgwal asks for
+     * a reply well before) before it is taken for dead and reconnected.
+     */
+    public Duration deadAfter() {
+        return deadAfter;
     }
 
     public boolean allowSlotAhead() {
@@ -258,10 +280,12 @@ public final class PgWalConnectionConfig implements Serializable {
                 && publicationName.equals(c.publicationName)
                 && tables.equals(c.tables)
                 && createSlot == c.createSlot
+                && slotFailover == c.slotFailover
                 && createPublication == c.createPublication
                 && protocolVersion == c.protocolVersion
                 && statusInterval.equals(c.statusInterval)
                 && connectTimeout.equals(c.connectTimeout)
+                && deadAfter.equals(c.deadAfter)
                 && jdbcProperties.equals(c.jdbcProperties)
                 && allowSlotAhead == c.allowSlotAhead
                 && unrepresentableValues == c.unrepresentableValues
@@ -281,10 +305,11 @@ public final class PgWalConnectionConfig implements Serializable {
     public String toString() {
         return "PgWalConnectionConfig{" + username + "@" + hostname + ":" + port + "/" + database
                 + ", slot=" + slotName + (createSlot ? " (create)" : "")
+                + (slotFailover ? " (failover)" : "")
                 + ", publication=" + publicationName + (createPublication ? " (create)" : "")
                 + (tables.isEmpty() ? "" : ", tables=" + tables)
                 + ", proto=" + protocolVersion + ", statusInterval=" + statusInterval
-                + ", connectTimeout=" + connectTimeout
+                + ", connectTimeout=" + connectTimeout + ", deadAfter=" + deadAfter
                 + ", password=" + (password.isEmpty() ? "<none>" : "***")
                 + (allowSlotAhead ? ", allowSlotAhead" : "")
                 + ", unrepresentableValues=" + unrepresentableValues.value()
@@ -302,10 +327,12 @@ public final class PgWalConnectionConfig implements Serializable {
         private String publicationName;
         private List<String> tables = List.of();
         private boolean createSlot = true;
+        private boolean slotFailover;
         private boolean createPublication;
         private int protocolVersion = 1;
         private Duration statusInterval = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(30);
+        private Duration deadAfter = Duration.ofSeconds(30);
         private Map<String, String> jdbcProperties = new LinkedHashMap<>();
         private boolean allowSlotAhead;
         private UnrepresentableValues unrepresentableValues = UnrepresentableValues.NULL;
@@ -358,6 +385,11 @@ public final class PgWalConnectionConfig implements Serializable {
             return this;
         }
 
+        public Builder slotFailover(boolean v) {
+            slotFailover = v;
+            return this;
+        }
+
         public Builder createPublication(boolean v) {
             createPublication = v;
             return this;
@@ -370,6 +402,11 @@ public final class PgWalConnectionConfig implements Serializable {
 
         public Builder statusInterval(Duration v) {
             statusInterval = v;
+            return this;
+        }
+
+        public Builder deadAfter(Duration v) {
+            deadAfter = v;
             return this;
         }
 

@@ -51,11 +51,13 @@ public final class ReplicationSession implements AutoCloseable {
     private final PGReplicationStream stream;
     private final LogSequenceNumber startLsn;
     private final Thread owner;
+    private final String tracker;
     private LogSequenceNumber acknowledged;
     private volatile boolean closed;
 
     private ReplicationSession(SlotInfo slot, Connection connection, PGReplicationStream stream,
-            LogSequenceNumber startLsn) {
+            LogSequenceNumber startLsn, String tracker) {
+        this.tracker = tracker;
         this.slot = slot;
         this.connection = connection;
         this.stream = stream;
@@ -79,16 +81,27 @@ public final class ReplicationSession implements AutoCloseable {
             @Nullable LogSequenceNumber startLsn) throws SQLException {
         SlotInfo slot = ReplicationSetup.prepare(config, startLsn);
         LogSequenceNumber start = startPosition(config, slot, startLsn);
-        Connection connection = ReplicationSetup.connect(config, true);
+        String tracker = TrackedSocketFactory.register();
+        java.util.Properties tracked = new java.util.Properties();
+        tracked.setProperty("socketFactory", TrackedSocketFactory.class.getName());
+        tracked.setProperty("socketFactoryArg", tracker);
+        Connection connection;
+        try {
+            connection = ReplicationSetup.connect(config, true, tracked);
+        } catch (RuntimeException e) {
+            TrackedSocketFactory.unregister(tracker);
+            throw e;
+        }
         try {
             PGReplicationStream stream = startStream(connection, config, slot, start);
             LOG.info("Streaming slot '{}' of {} (publication '{}', pgoutput v{}, PostgreSQL {})"
                             + " from {}", slot.slotName(), config.jdbcUrl(),
                     config.publicationName(), config.protocolVersion(), slot.serverVersionNum(),
                     start.asString());
-            return new ReplicationSession(slot, connection, stream, start);
+            return new ReplicationSession(slot, connection, stream, start, tracker);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection);
+            TrackedSocketFactory.unregister(tracker);
             throw e;
         }
     }
@@ -215,9 +228,38 @@ public final class ReplicationSession implements AutoCloseable {
         }
     }
 
+    /** Nanoseconds since the server last sent any byte (a change or a keepalive). */
+    public long nanosSinceServerSpoke() {
+        return TrackedSocketFactory.nanosSinceRead(tracker);
+    }
+
+    /** The process id of this session's walsender on the server. */
+    public int walsenderPid() throws SQLException {
+        return connection.unwrap(PGConnection.class).getBackendPID();
+    }
+
     /** The last position confirmed to the server (initially the slot's confirmed position). */
     public LogSequenceNumber acknowledgedLsn() {
         return acknowledged;
+    }
+
+    /**
+     * Closes the session without waiting for the server: kills the connection's socket (pgjdbc's
+     * {@code Connection.abort}). For a connection that failed or is taken for dead, where ending
+     * the COPY politely would wait for an answer that may never come. Idempotent.
+     */
+    public void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        TrackedSocketFactory.unregister(tracker);
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Aborting the replication connection of slot '{}' failed", slot.slotName(),
+                    e);
+        }
     }
 
     /**
@@ -231,6 +273,7 @@ public final class ReplicationSession implements AutoCloseable {
             return;
         }
         closed = true;
+        TrackedSocketFactory.unregister(tracker);
         if (Thread.currentThread() != owner) {
             try {
                 connection.abort(Runnable::run);

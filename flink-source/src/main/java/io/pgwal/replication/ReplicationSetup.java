@@ -73,6 +73,10 @@ public final class ReplicationSetup {
                         + " pgoutput logical replication: pgwal needs PostgreSQL 10 or newer");
             }
             checkWalLevel(c);
+            if (config.slotFailover() && version < 170000) {
+                throw new PgWalException("Option 'slot.failover' needs PostgreSQL 17 or newer;"
+                        + " the server is " + version + ". Turn the option off");
+            }
             checkReplicationPrivilege(c, config);
             List<QualifiedName> tables = resolveTables(c, config);
             ensurePublication(c, config, tables, version);
@@ -89,9 +93,27 @@ public final class ReplicationSetup {
      * relocated driver of the shaded SQL jar when it is loaded with ADD JAR.
      */
     public static Connection connect(PgWalConnectionConfig config, boolean replication) {
+        return connect(config, replication, new java.util.Properties());
+    }
+
+    /**
+     * A plain connection whose reads time out after {@code connection.dead-after}, for the small
+     * catalog queries made while streaming: a network path that goes silent must not hang them.
+     */
+    public static Connection connectWithReadTimeout(PgWalConnectionConfig config) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("socketTimeout",
+                Long.toString(Math.max(1, config.deadAfter().toSeconds())));
+        return connect(config, false, p);
+    }
+
+    /** {@link #connect(PgWalConnectionConfig, boolean)} with extra pgjdbc properties. */
+    public static Connection connect(PgWalConnectionConfig config, boolean replication,
+            java.util.Properties extra) {
         try {
-            Connection c = new org.postgresql.Driver().connect(config.jdbcUrl(),
-                    config.jdbcProperties(replication));
+            java.util.Properties props = config.jdbcProperties(replication);
+            props.putAll(extra);
+            Connection c = new org.postgresql.Driver().connect(config.jdbcUrl(), props);
             if (c == null) {
                 throw new SQLException("pgjdbc does not accept the URL " + config.jdbcUrl(), "08001");
             }
@@ -289,7 +311,8 @@ public final class ReplicationSetup {
                     // wal_status from 13 on, invalidation_reason from 17 on.
                     + (version >= 130000 ? "wal_status" : "NULL::text") + " AS wal_status, "
                     + (version >= 170000 ? "invalidation_reason" : "NULL::text")
-                    + " AS invalidation_reason"
+                    + " AS invalidation_reason, "
+                    + (version >= 170000 ? "failover" : "false") + " AS failover"
                     + " FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -315,7 +338,7 @@ public final class ReplicationSetup {
                                     + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput'),"
                                     + " or set 'slot.create' = true");
                         }
-                        createSlot(c, slot);
+                        createSlot(c, slot, config.slotFailover());
                         created = true;
                         continue;
                     }
@@ -329,6 +352,9 @@ public final class ReplicationSetup {
                                 + " connection (walsender pid " + rs.getInt("active_pid") + "). A slot"
                                 + " can only be read by one client: stop the other reader or set"
                                 + " 'slot.name' to another slot");
+                    }
+                    if (config.slotFailover() && !rs.getBoolean("failover")) {
+                        ensureFailover(config);
                     }
                     return new SlotInfo(slot, LogSequenceNumber.valueOf(rs.getString(6)),
                             LogSequenceNumber.valueOf(rs.getString(7)), created, version,
@@ -380,14 +406,33 @@ public final class ReplicationSetup {
         }
     }
 
-    private static void createSlot(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT lsn::text FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
+    private static void createSlot(Connection c, String slot, boolean failover)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(failover
+                ? "SELECT lsn::text FROM pg_create_logical_replication_slot(?, 'pgoutput',"
+                        + " false, false, true)"
+                : "SELECT lsn::text FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                LOG.info("Created replication slot '{}' (pgoutput) at {}", slot, rs.getString(1));
+                LOG.info("Created replication slot '{}' (pgoutput{}) at {}", slot,
+                        failover ? ", failover" : "", rs.getString(1));
             }
+        }
+    }
+
+    /**
+     * Makes an existing slot a failover slot (ALTER_REPLICATION_SLOT, a replication command of
+     * PostgreSQL 17+), when the option asks for it and the slot is not one yet.
+     */
+    private static void ensureFailover(PgWalConnectionConfig config) {
+        try (Connection r = connect(config, true); Statement s = r.createStatement()) {
+            s.execute("ALTER_REPLICATION_SLOT " + SqlIdentifiers.quoteIdentifier(config.slotName())
+                    + " ( FAILOVER true )");
+            LOG.info("Made replication slot '{}' a failover slot", config.slotName());
+        } catch (SQLException e) {
+            throw new PgWalException("Could not make slot '" + config.slotName() + "' a failover"
+                    + " slot (option 'slot.failover'): " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pgwal.source;
 
 import io.pgwal.PgWalException;
+import io.pgwal.catalog.PgCatalog;
 import io.pgwal.avro.PgWalAvroTypeInfo;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSetup;
@@ -142,13 +143,13 @@ public final class PgWalSource
     }
 
     /**
-     * The server's current WAL insert position: every transaction that has committed lies before
-     * it. (The write position, pg_current_wal_lsn(), can lie before an asynchronous commit.)
+     * The server's current WAL position ({@link PgCatalog#SERVER_WAL_LSN}: the insert position, or
+     * on a standby the replay position): every transaction that has committed lies before it.
      */
     private long currentServerLsn() {
         try (Connection c = ReplicationSetup.connect(config, false);
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                ResultSet rs = s.executeQuery("SELECT " + PgCatalog.SERVER_WAL_LSN + "::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1)).asLong();
         } catch (SQLException e) {

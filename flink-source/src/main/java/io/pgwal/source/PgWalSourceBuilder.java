@@ -210,6 +210,24 @@ public final class PgWalSourceBuilder {
         return this;
     }
 
+    /**
+     * How long the replication connection may go without a byte from the server before it is
+     * taken for dead and reconnected (default 30 s).
+     */
+    public PgWalSourceBuilder deadConnectionAfter(Duration silence) {
+        conf.set(PgWalSourceOptions.CONNECTION_DEAD_AFTER, silence);
+        return this;
+    }
+
+    /**
+     * Makes the slot a failover slot (PostgreSQL 17+), kept on physical standbys that have {@code
+     * sync_replication_slots} on; an existing slot is altered. Off by default.
+     */
+    public PgWalSourceBuilder slotFailover(boolean failover) {
+        conf.set(PgWalSourceOptions.SLOT_FAILOVER, failover);
+        return this;
+    }
+
     public PgWalSourceBuilder maxBatchSize(int records) {
         conf.set(FETCH_MAX_BATCH_SIZE, records);
         return this;
@@ -269,9 +287,11 @@ public final class PgWalSourceBuilder {
                 .publicationName(require(PUBLICATION_NAME))
                 .tables(tables)
                 .createSlot(conf.get(SLOT_CREATE))
+                .slotFailover(conf.get(PgWalSourceOptions.SLOT_FAILOVER))
                 .createPublication(conf.get(PUBLICATION_CREATE))
                 .statusInterval(conf.get(STATUS_INTERVAL))
                 .connectTimeout(conf.get(CONNECT_TIMEOUT))
+                .deadAfter(conf.get(PgWalSourceOptions.CONNECTION_DEAD_AFTER))
                 .allowSlotAhead(conf.get(RESTORE_ALLOW_SLOT_AHEAD))
                 .unrepresentableValues(
                         UnrepresentableValues.fromString(conf.get(VALUES_UNREPRESENTABLE)))

@@ -44,6 +44,12 @@ public final class PgWalSourceOptions {
             .booleanType().defaultValue(true)
             .withDescription("Create the slot (plugin pgoutput) when it does not exist.");
 
+    public static final ConfigOption<Boolean> SLOT_FAILOVER = ConfigOptions.key("slot.failover")
+            .booleanType().defaultValue(false)
+            .withDescription("Make the slot a failover slot (PostgreSQL 17+): physical standbys"
+                    + " with sync_replication_slots keep a copy, so that the job can go on"
+                    + " streaming from a promoted standby. An existing slot is altered.");
+
     public static final ConfigOption<String> PUBLICATION_NAME = ConfigOptions.key("publication.name")
             .stringType().noDefaultValue()
             .withDescription("Publication that selects the tables to stream.");
@@ -66,6 +72,14 @@ public final class PgWalSourceOptions {
     public static final ConfigOption<Duration> CONNECT_TIMEOUT = ConfigOptions.key("connect.timeout")
             .durationType().defaultValue(Duration.ofSeconds(30))
             .withDescription("Timeout for connecting to PostgreSQL.");
+
+    public static final ConfigOption<Duration> CONNECTION_DEAD_AFTER =
+            ConfigOptions.key("connection.dead-after").durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("How long the replication connection may go without a byte"
+                            + " from the server before it is taken for dead and reconnected (a"
+                            + " network path that went silent without a reset). pgwal asks the"
+                            + " server for a reply after a third of it.");
 
     public static final ConfigOption<Integer> RECONNECT_MAX_ATTEMPTS =
             ConfigOptions.key("reconnect.max-attempts").intType().defaultValue(5)
@@ -153,7 +167,9 @@ public final class PgWalSourceOptions {
 
     /** Every other option of the source (not the SQL connector's own table options). */
     public static final Set<ConfigOption<?>> OPTIONAL = Set.of(PORT, PASSWORD, SLOT_CREATE,
+            SLOT_FAILOVER,
             PUBLICATION_CREATE, DECODING_PLUGIN_NAME, STATUS_INTERVAL, CONNECT_TIMEOUT,
+            CONNECTION_DEAD_AFTER,
             RECONNECT_MAX_ATTEMPTS, RECONNECT_BACKOFF, RESTORE_ALLOW_SLOT_AHEAD,
             FETCH_MAX_BATCH_SIZE, SCAN_STARTUP_MODE, SCAN_SNAPSHOT_CHUNK_SIZE,
             SCAN_SNAPSHOT_CHUNK_BYTES, VALUES_UNREPRESENTABLE, SSL_MODE, SSL_ROOT_CERT, SSL_CERT,

@@ -78,13 +78,23 @@ class PgWalConnectionConfigTest {
 
     @Test
     void jdbcUrlAndProperties() {
-        PgWalConnectionConfig c = valid().jdbcProperties(Map.of("sslmode", "disable", "user", "x"))
+        PgWalConnectionConfig c = valid().jdbcProperties(Map.of("tcpKeepAlive", "true"))
+                .tls(new PgWalConnectionConfig.Tls("verify-full", "/ca.crt", null, null, "k3y"))
                 .connectTimeout(Duration.ofSeconds(7)).build();
         assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/shop").doesNotContain("hunter2");
         Properties plain = c.jdbcProperties(false);
         assertThat(plain).containsEntry("user", "flink").containsEntry("password", "hunter2")
                 .containsEntry("connectTimeout", "7").containsEntry("ApplicationName", "pgwal")
-                .containsEntry("sslmode", "disable").doesNotContainKey("replication");
+                .containsEntry("tcpKeepAlive", "true").containsEntry("sslmode", "verify-full")
+                .containsEntry("sslrootcert", "/ca.crt").containsEntry("sslpassword", "k3y")
+                .doesNotContainKey("sslcert").doesNotContainKey("replication");
+        assertThat(c.toString()).doesNotContain("k3y").contains("verify-full");
+        // What pgwal sets itself cannot be overridden through the pass-through properties.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> valid()
+                        .jdbcProperties(Map.of("user", "x")).build())
+                .hasMessageContaining("jdbc.properties.user");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgWalConnectionConfig.Tls(
+                "verify", null, null, null, null)).hasMessageContaining("ssl.mode");
         assertThat(c.jdbcProperties(true)).containsEntry("replication", "database")
                 .containsEntry("assumeMinServerVersion", "10").containsEntry("preferQueryMode", "simple");
         assertThat(PgWalConnectionConfig.builder().hostname("::1").database("my db").username("u")
@@ -114,6 +124,10 @@ class PgWalConnectionConfigTest {
         assertThat(valid().password("other").build()).isNotEqualTo(c);
         assertThat(valid().statusInterval(Duration.ofSeconds(1)).build()).isNotEqualTo(c);
         assertThat(valid().connectTimeout(Duration.ofSeconds(1)).build()).isNotEqualTo(c);
-        assertThat(valid().jdbcProperties(Map.of("sslmode", "require")).build()).isNotEqualTo(c);
+        assertThat(valid().jdbcProperties(Map.of("tcpKeepAlive", "true")).build()).isNotEqualTo(c);
+        assertThat(valid().tls(new PgWalConnectionConfig.Tls("require", null, null, null, null))
+                .build()).isNotEqualTo(c);
+        assertThat(valid().deadAfter(Duration.ofSeconds(5)).build()).isNotEqualTo(c);
+        assertThat(valid().slotFailover(true).build()).isNotEqualTo(c);
     }
 }

@@ -38,7 +38,7 @@ class PgWalSnapshotMajorsITCase {
     private static final List<String> KEY = List.of("id");
 
     @ParameterizedTest(name = "PostgreSQL {0}")
-    @ValueSource(ints = {14, 16, 18})
+    @ValueSource(ints = {14, 15, 16, 18})
     void snapshotThenChanges(int major) throws Exception {
         try (TestPostgres pg = TestPostgres.start(major, Map.of())) {
             pg.execute("CREATE TABLE t (id int PRIMARY KEY, v text)",

@@ -25,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final Object gate = new Object();
     private volatile boolean stalled;
+    private final java.util.Set<Socket> silenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
@@ -69,6 +70,14 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Silences the connections open now for good, in both directions and without a reset (a
+     * network path that went dead); new connections pass.
+     */
+    public void silenceOpen() {
+        silenced.addAll(open);
+    }
+
     private void acceptLoop() {
         while (!closed) {
             Socket client;
@@ -99,6 +108,9 @@ public final class TcpProxy implements AutoCloseable {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     awaitRelease();
+                    if (silenced.contains(from)) {
+                        continue; // dropped, as on a dead path
+                    }
                     out.write(buf, 0, n);
                 }
                 to.shutdownOutput();

@@ -1,5 +1,6 @@
 package io.pgwal.source.enumerator;
 
+import io.pgwal.catalog.PgCatalog;
 import io.pgwal.PgWalException;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSetup;
@@ -70,7 +71,7 @@ final class SnapshotMetrics {
     private static Long readRetainedWal(PgWalConnectionConfig config) throws SQLException {
         try (Connection c = ReplicationSetup.connect(config, false);
                 PreparedStatement ps = c.prepareStatement("SELECT"
-                        + " pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(),"
+                        + " pg_catalog.pg_wal_lsn_diff(" + PgCatalog.SERVER_WAL_LSN + ","
                         + " restart_lsn)::int8 FROM pg_catalog.pg_replication_slots"
                         + " WHERE slot_name = ?")) {
             ps.setString(1, config.slotName());

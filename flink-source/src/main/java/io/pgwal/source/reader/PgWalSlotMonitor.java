@@ -1,5 +1,6 @@
 package io.pgwal.source.reader;
 
+import io.pgwal.catalog.PgCatalog;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.replication.ReplicationSetup;
 import java.sql.Connection;
@@ -24,9 +25,9 @@ final class PgWalSlotMonitor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgWalSlotMonitor.class);
 
-    private static final String QUERY = "SELECT pg_catalog.pg_current_wal_lsn()::text,"
-            + " (pg_catalog.pg_current_wal_lsn() - restart_lsn)::int8,"
-            + " (pg_catalog.pg_current_wal_lsn() - confirmed_flush_lsn)::int8,"
+    private static final String QUERY = "SELECT " + PgCatalog.SERVER_WAL_LSN + "::text,"
+            + " (" + PgCatalog.SERVER_WAL_LSN + " - restart_lsn)::int8,"
+            + " (" + PgCatalog.SERVER_WAL_LSN + " - confirmed_flush_lsn)::int8,"
             + " wal_status, safe_wal_size FROM pg_catalog.pg_replication_slots"
             + " WHERE slot_name = ?";
 
@@ -60,7 +61,7 @@ final class PgWalSlotMonitor implements AutoCloseable {
     private void read() {
         try {
             if (connection == null) {
-                connection = ReplicationSetup.connect(config, false);
+                connection = ReplicationSetup.connectWithReadTimeout(config);
             }
             try (PreparedStatement ps = connection.prepareStatement(QUERY)) {
                 ps.setString(1, config.slotName());
@@ -82,7 +83,7 @@ final class PgWalSlotMonitor implements AutoCloseable {
         }
     }
 
-    /** The server's WAL write position (pg_current_wal_lsn), or -1. */
+    /** The server's WAL position ({@link PgCatalog#SERVER_WAL_LSN}), or -1. */
     long serverWalLsn() {
         return serverWalLsn;
     }

@@ -81,6 +81,10 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     private volatile boolean wokenUp;
     private boolean ranDry;
     private final PgWalKeepAlive keepAlive = new PgWalKeepAlive();
+    /** When the fetcher last asked the server for a reply because it had been quiet. */
+    private long lastPingNanos;
+    /** The walsender of a connection taken for dead, to end before reconnecting (0: none). */
+    private int deadWalsenderPid;
     private final PgWalSlotMonitor slotMonitor;
 
     /** Snapshot chunks to read, in assignment order, before any stream split arrives. */
@@ -178,6 +182,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
             sendPendingAck();
             ByteBuffer message = session.readPending();
             if (message == null) {
+                checkAlive();
                 processor.onIdle(session.lastReceiveLsn().asLong(), out);
                 if (reachedStop()) {
                     return true;
@@ -277,7 +282,58 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
                 && Long.compareUnsigned(processor.position().restartLsn(), split.stopLsn()) >= 0;
     }
 
+    /**
+     * A server that sent no byte for {@code connection.dead-after} is taken for dead (a network
+     * path that went silent without a reset hangs until the OS's TCP timeouts otherwise). After a
+     * third of it, the reader asks the server for a reply (a status update with the reply flag),
+     * so a quiet but live server always answers in time.
+     */
+    private void checkAlive() throws SQLException {
+        long silent = session.nanosSinceServerSpoke();
+        long dead = config.deadAfter().toNanos();
+        if (silent > dead) {
+            deadWalsenderPid = session.walsenderPid();
+            throw new SQLException("No byte from the server for " + silent / 1_000_000 + " ms"
+                    + " (option 'connection.dead-after' = " + config.deadAfter() + "): the"
+                    + " replication connection is taken for dead", "08006");
+        }
+        long now = System.nanoTime();
+        if (silent > dead / 3 && now - lastPingNanos > dead / 3) {
+            lastPingNanos = now;
+            session.keepAlive();
+        }
+    }
+
+    /**
+     * The walsender of a connection taken for dead may still hold the slot until the server's
+     * wal_sender_timeout ends it (60 s by default): end it now, if it still holds our slot.
+     */
+    private void endDeadWalsender() {
+        int pid = deadWalsenderPid;
+        deadWalsenderPid = 0;
+        try (Connection c = ReplicationSetup.connect(config, false);
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT"
+                        + " pg_catalog.pg_terminate_backend(active_pid)"
+                        + " FROM pg_catalog.pg_replication_slots"
+                        + " WHERE slot_name = ? AND active_pid = ?")) {
+            ps.setString(1, config.slotName());
+            ps.setInt(2, pid);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    LOG.warn("Ended walsender {} of the connection taken for dead, which still"
+                            + " held slot '{}'", pid, config.slotName());
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.info("Could not end walsender {} of the dead connection ({}); the slot is free"
+                    + " once the server's wal_sender_timeout ends it", pid, e.getMessage());
+        }
+    }
+
     private void openSession(BatchOutput out) throws SQLException {
+        if (deadWalsenderPid != 0) {
+            endDeadWalsender();
+        }
         long restart = cursor.restartLsn();
         LogSequenceNumber start = restart == 0L ? null : LogSequenceNumber.valueOf(restart);
         // The session first: its checks turn bad settings into errors that name the option.
@@ -286,7 +342,7 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         keepAlive.watch(session, PgWalKeepAlive.period(
                 session.slotInfo().walSenderTimeoutMillis(), config.statusInterval()));
         slotMonitor.start(config.statusInterval());
-        catalogConnection = ReplicationSetup.connect(config, false);
+        catalogConnection = ReplicationSetup.connectWithReadTimeout(config);
         AvroChangeConverter converter =
                 new AvroChangeConverter(config.database(), new JdbcCatalogLookup(catalogConnection),
                         config.unrepresentableValues());
@@ -314,6 +370,10 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
     }
 
     private void handleConnectionLoss(SQLException e) throws IOException {
+        // The connection failed: ending its COPY politely could wait for the server for good.
+        if (session != null) {
+            session.abort();
+        }
         closeSession();
         if (!isConnectionLoss(e)) {
             PgWalException definite = StreamFailures.explain(e, config, cursor, !chunks.isEmpty());
