@@ -80,7 +80,8 @@ public final class PgCatalog {
      * The names of the columns publication {@code publication} sends of table {@code
      * schema.name} ({@code pg_publication_tables.attnames}: its column list, or all columns
      * pgoutput publishes, which on PostgreSQL 18 include stored generated columns when the
-     * publication's {@code publish_generated_columns = stored}); empty when the server is older
+     * publication's {@code publish_generated_columns = stored}; PostgreSQL 15 lists generated
+     * columns here although it never sends them); empty when the server is older
      * than PostgreSQL 15 (no column lists: every column but generated ones is sent) or the
      * publication does not list the table itself (then the same holds).
      *
