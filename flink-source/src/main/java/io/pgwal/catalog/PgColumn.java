@@ -24,7 +24,7 @@ import javax.annotation.Nullable;
  *     retyped or dropped and re-added since has other ones)
  * @param typeModifier the column's own type modifier ({@code atttypmod})
  * @param generated whether it is a generated column ({@code attgenerated <> ''}), which a
- *     snapshot does not read (pgoutput does not send them before PostgreSQL 18)
+ *     snapshot reads only where pgoutput sends it (PostgreSQL 18, published)
  * @param collation the column's collation as {@code COLLATE "schema"."name"} when it is not the
  *     database default, else null (the snapshot compares key bounds in the column's own order)
  * @param type the shape of the (base) type: a scalar of the type table, or an array, enum,

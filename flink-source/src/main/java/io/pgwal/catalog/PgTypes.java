@@ -18,7 +18,8 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  *
  * <p>Adding a type is a row here (with a converter in {@code PgTypeMapping} if its Avro form is
  * new) and its tests; {@code PgTypeDocsTest} checks README's and docs/sql.md's type tables
- * against this one.
+ * against this one, and its {@link #kinds()} (arrays, enums, composites, hstore: mapped by their
+ * structure as {@link PgTypeInfo} describes it).
  */
 public final class PgTypes {
 
