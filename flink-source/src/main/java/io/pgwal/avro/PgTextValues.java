@@ -71,6 +71,39 @@ final class PgTextValues {
         return new BigDecimal(chars);
     }
 
+    /**
+     * A money value as PostgreSQL prints it with {@code lc_monetary=C} ({@code $1,234.56},
+     * {@code -$0.01}: sign, dollar sign, thousands commas, exactly two decimals), as the exact
+     * decimal of scale 2. Any other text (another lc_monetary) is an {@link
+     * IllegalArgumentException}, never a guess.
+     */
+    static BigDecimal parseMoney(byte[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        boolean negative = i < end && b[i] == '-';
+        if (negative) {
+            i++;
+        }
+        // After the sign and "$", at least "0.00".
+        if (i >= end || b[i++] != '$' || end - i < 4 || b[end - 3] != '.') {
+            throw new IllegalArgumentException("not money in the C locale's format ($1,234.56)");
+        }
+        char[] digits = new char[len + 1];
+        int n = 0;
+        if (negative) {
+            digits[n++] = '-';
+        }
+        for (; i < end; i++) {
+            byte c = b[i];
+            if ((c >= '0' && c <= '9') || (c == '.' && i == end - 3)) {
+                digits[n++] = (char) c;
+            } else if (c != ',') {
+                throw new IllegalArgumentException("not money in the C locale's format");
+            }
+        }
+        return new BigDecimal(digits, 0, n);
+    }
+
     /** The text as an Avro string, copying the UTF-8 bytes without decoding them. */
     static Utf8 utf8(byte[] b, int off, int len) {
         return new Utf8(Arrays.copyOfRange(b, off, off + len));

@@ -1,6 +1,7 @@
 package io.pgwal.avro;
 
 import io.pgwal.PgWalException;
+import io.pgwal.catalog.PgTypeInfo;
 import io.pgwal.catalog.PgTypes;
 import io.pgwal.catalog.PgTypes.AvroForm;
 import io.pgwal.catalog.PgTypes.NumericTypmod;
@@ -9,6 +10,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.time.DateTimeException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.JsonProperties;
 import org.apache.avro.Conversions;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
@@ -44,9 +48,18 @@ import org.apache.avro.Schema;
  *       to 294276 AD) do not fit a long: an {@link UnrepresentableValueException}</td></tr>
  *   <tr><td>timestamptz</td><td>long (timestamp-micros)</td><td>UTC, from the offset in the
  *       text; ±infinity → Long.MAX_VALUE / MIN_VALUE</td></tr>
- *   <tr><td>everything else (enums, arrays, interval, timetz, money, inet, ranges,
- *       composites, other user types)</td><td>string</td><td>PostgreSQL's text form
- *       (fallback)</td></tr>
+ *   <tr><td>interval</td><td>record pgwal.Interval</td><td>months, days, micros: see {@link
+ *       PgIntervalText}</td></tr>
+ *   <tr><td>money</td><td>bytes decimal(19,2)</td><td>exact cents ({@code lc_monetary=C})</td></tr>
+ *   <tr><td>arrays</td><td>array (one level per dimension) of ["null", element]</td><td>List;
+ *       see {@link PgArrayText}</td></tr>
+ *   <tr><td>enums</td><td>string, labels in order in property {@code pg.enum_labels}</td>
+ *       <td>Utf8</td></tr>
+ *   <tr><td>composites</td><td>record {@code pgwal.types.<schema>_<type>} of nullable
+ *       fields</td><td>GenericData.Record; see {@link PgRecordText}</td></tr>
+ *   <tr><td>hstore</td><td>map of ["null", string]</td><td>Map&lt;Utf8, Utf8&gt;</td></tr>
+ *   <tr><td>everything else (timetz, inet, ranges, geometric, xml, tsvector, other user
+ *       types)</td><td>string</td><td>PostgreSQL's text form (fallback)</td></tr>
  * </table>
  *
  * <p>Strings are {@link org.apache.avro.util.Utf8} (the UTF-8 bytes are copied, never decoded),
@@ -76,6 +89,10 @@ public final class PgTypeMapping {
             case LOCAL_TIMESTAMP_MICROS ->
                     logical(LogicalTypes.localTimestampMicros(), Schema.Type.LONG);
             case TIMESTAMP_MICROS -> logical(LogicalTypes.timestampMicros(), Schema.Type.LONG);
+            case INTERVAL -> PgIntervalText.SCHEMA;
+            case MONEY -> logical(LogicalTypes.decimal(19, 2), Schema.Type.BYTES);
+            case ARRAY, RECORD, MAP -> throw new IllegalArgumentException(form
+                    + " is the form of a type kind, mapped from its PgTypeInfo");
         };
     }
 
@@ -93,6 +110,11 @@ public final class PgTypeMapping {
             case TIME_MICROS -> PgDateTimeText::parseTime;
             case LOCAL_TIMESTAMP_MICROS -> PgDateTimeText::parseTimestamp;
             case TIMESTAMP_MICROS -> PgDateTimeText::parseTimestampTz;
+            case INTERVAL -> PgIntervalText::parse;
+            case MONEY -> (b, o, l) -> ByteBuffer.wrap(PgTextValues.parseMoney(b, o, l)
+                    .setScale(2, RoundingMode.UNNECESSARY).unscaledValue().toByteArray());
+            case ARRAY, RECORD, MAP -> throw new IllegalArgumentException(form
+                    + " is the form of a type kind, mapped from its PgTypeInfo");
         };
     }
 
@@ -118,6 +140,69 @@ public final class PgTypeMapping {
         String name = PgTypes.isKnown(typeOid) ? t.name() : null;
         return new Mapping(schema(t.avro()), guarded(converter(t.avro()), column,
                 name == null ? "text" : name), name);
+    }
+
+    /**
+     * The mapping of a column or attribute of the type {@code type}: scalars by the type table,
+     * arrays, enums, composites and hstore by their structure (recursively). {@code column} only
+     * names the column in error messages. Fresh Schemas (but for the shared interval record).
+     */
+    public static Mapping map(PgTypeInfo type, String column) {
+        return switch (type.kind()) {
+            case SCALAR -> {
+                Mapping m = map(type.oid(), type.typmod(), column);
+                yield m.pgTypeName() != null || type.name() == null ? m
+                        : new Mapping(m.schema(), m.converter(), type.name());
+            }
+            case ENUM -> {
+                Schema s = primitive(Schema.Type.STRING);
+                s.addProp("pg.enum_labels", type.labels());
+                yield new Mapping(s, guarded(PgTextValues::utf8, column, type.name()),
+                        type.name());
+            }
+            case ARRAY -> array(type, column);
+            case COMPOSITE -> composite(type, column);
+            case HSTORE -> new Mapping(Schema.createMap(PgWalSchemas.nullable(
+                    primitive(Schema.Type.STRING))), guarded(PgHstoreText::parse, column,
+                    type.name()), type.name());
+        };
+    }
+
+    private static Mapping array(PgTypeInfo type, String column) {
+        Mapping element = map(type.element(), column);
+        String name = (element.pgTypeName() == null ? "text" : element.pgTypeName())
+                + "[]".repeat(type.dimensions());
+        // Elements may be NULL; sub-arrays never are (PostgreSQL's arrays are rectangular).
+        Schema schema = PgWalSchemas.nullable(element.schema());
+        for (int d = 0; d < type.dimensions(); d++) {
+            schema = Schema.createArray(schema);
+        }
+        return new Mapping(schema, guarded(PgArrayText.converter(element.converter(),
+                type.dimensions(), type.delimiter(), column, name), column, name), name);
+    }
+
+    private static Mapping composite(PgTypeInfo type, String column) {
+        List<PgTypeInfo.Attribute> attributes = type.attributes();
+        List<String> names = AvroNames.uniqueNames(
+                attributes.stream().map(PgTypeInfo.Attribute::name).toList());
+        List<Schema.Field> fields = new ArrayList<>(attributes.size());
+        ValueConverter[] converters = new ValueConverter[attributes.size()];
+        for (int i = 0; i < attributes.size(); i++) {
+            PgTypeInfo.Attribute a = attributes.get(i);
+            Mapping m = map(a.type(), column + "." + a.name());
+            converters[i] = m.converter();
+            Schema.Field f = new Schema.Field(names.get(i), PgWalSchemas.nullable(m.schema()),
+                    null, JsonProperties.NULL_VALUE);
+            f.addProp("pg.name", a.name());
+            f.addProp("pg.type", m.pgTypeName() == null ? "text" : m.pgTypeName());
+            fields.add(f);
+        }
+        Schema schema = Schema.createRecord(AvroNames.sanitize(type.name()),
+                "PostgreSQL composite type " + type.name(), PgWalSchemas.NAMESPACE + ".types",
+                false, fields);
+        schema.addProp("pg.name", type.name());
+        return new Mapping(schema, guarded(PgRecordText.converter(schema, converters, column,
+                type.name()), column, type.name()), type.name());
     }
 
     /** True when {@code typeOid} has a dedicated mapping (not the string fallback). */
@@ -165,10 +250,12 @@ public final class PgTypeMapping {
                         + " Avro type (" + e.getMessage() + ")", v);
             } catch (IllegalArgumentException | DateTimeException e) {
                 throw new PgWalException("Column \"" + column + "\" of type " + typeName
-                        + ": cannot convert the text value '" + PgTextValues.ascii(b, o, l)
+                        + ": cannot convert the text value '"
+                        + new String(b, o, l, java.nio.charset.StandardCharsets.UTF_8)
                         + "' (" + e.getMessage() + "). pgwal expects PostgreSQL's text output "
-                        + "with DateStyle=ISO, which the replication connection sets; check that "
-                        + "no server or role setting overrides it.", e);
+                        + "with DateStyle=ISO, IntervalStyle=iso_8601 and lc_monetary=C, which "
+                        + "its connections set; check that nothing overrides them (option "
+                        + "'options' of the JDBC properties).", e);
             }
         };
     }

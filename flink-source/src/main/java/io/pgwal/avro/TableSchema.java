@@ -2,6 +2,7 @@ package io.pgwal.avro;
 
 import io.pgwal.catalog.CatalogLookup;
 import io.pgwal.catalog.PgColumn;
+import io.pgwal.catalog.PgTypeInfo;
 import io.pgwal.catalog.PgTypes;
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.decoder.PgOutputMessage.Relation;
@@ -86,16 +87,13 @@ public final class TableSchema {
                 // catalog describes another version of it, so only the message's facts count.
                 info = null;
             }
-            int typeOid = col.typeOid();
-            int typmod = col.typeModifier();
-            // Domains map like their base type. The Relation message describes the WAL data, the
-            // catalog the table now: only trust the catalog's base type for a type the message
-            // itself does not identify as a built-in.
-            if (info != null && info.typeType() == 'd' && !PgTypeMapping.isMapped(typeOid)) {
-                typeOid = info.baseTypeOid();
-                typmod = info.baseTypeModifier();
-            }
-            PgTypeMapping.Mapping m = PgTypeMapping.map(typeOid, typmod, col.name());
+            // The Relation message describes the WAL data, the catalog the table now: its type's
+            // shape (domain base, array elements, enum labels, composite attributes) is used only
+            // for a column of the same type OID and modifier, and never for a type the message
+            // itself identifies as a built-in of the type table.
+            PgTypeInfo type = info != null && !PgTypeMapping.isMapped(col.typeOid())
+                    ? info.type() : PgTypeInfo.scalar(col.typeOid(), col.typeModifier());
+            PgTypeMapping.Mapping m = PgTypeMapping.map(type, col.name());
             converters[i] = m.converter();
             nullable[i] = !neverNull(col, relation.replicaIdentity());
             pgNames[i] = new Utf8(col.name());
@@ -105,7 +103,7 @@ public final class TableSchema {
             rowFields.add(column(fieldNames.get(i), col, m.schema(), nullable[i], typeName));
             if (col.key()) {
                 keyFields.add(column(fieldNames.get(i), col,
-                        PgTypeMapping.map(typeOid, typmod, col.name()).schema(), false, typeName));
+                        PgTypeMapping.map(type, col.name()).schema(), false, typeName));
                 keys.add(i);
             }
         }

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Column facts that pgoutput's Relation message does not carry (NOT NULL, storage, domain base
- * types), read from the PostgreSQL catalog.
+ * types, the shapes of arrays, enums, composites and hstore: {@link PgTypeInfo}), read from the PostgreSQL catalog.
  *
  * <p>Called once per relation version (per Relation message), never per row.
  */

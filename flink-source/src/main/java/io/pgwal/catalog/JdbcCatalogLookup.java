@@ -2,8 +2,6 @@ package io.pgwal.catalog;
 
 import io.pgwal.PgWalException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,14 +11,15 @@ import java.util.function.Supplier;
 
 /**
  * A {@link CatalogLookup} that reads {@code pg_attribute} and {@code pg_type} over JDBC with one
- * prepared query per relation (the relation OID is a bind parameter). Nested domains are resolved
+ * query per relation (the relation OID is a bind parameter), and one more per type the type
+ * table does not list ({@link PgTypeReader}). Nested domains are resolved
  * to their innermost base type and that type's modifier.
  *
  * <p>The catalog is read when a Relation message arrives, so it describes the table <em>now</em>,
  * not necessarily when the change was written; {@link TableSchema} uses a column's facts only
  * when its type OID and modifier still match the Relation message's, and never its nullability.
  *
- * <p>Built from a {@link Connection} the caller owns (only the statement is closed here), or from
+ * <p>Built from a {@link Connection} the caller owns (never closed here), or from
  * a {@link Supplier} of connections, which this object owns: it opens one lazily, closes it in
  * {@link #close()}, and opens a new one after a failed query. Not thread-safe.
  */
@@ -29,7 +28,6 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
     private final Supplier<Connection> connections;
     private final boolean ownsConnection;
     private Connection connection;
-    private PreparedStatement statement;
 
     /** Uses the given connection; the caller keeps ownership of it. */
     public JdbcCatalogLookup(Connection connection) {
@@ -47,19 +45,14 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
     @Override
     public Map<String, PgColumn> columns(int relationOid) {
         try {
-            PreparedStatement ps = statement();
             // OIDs are unsigned 32-bit; the Relation message hands them over as a Java int.
-            ps.setLong(1, Integer.toUnsignedLong(relationOid));
             Map<String, PgColumn> result = new LinkedHashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    PgColumn c = PgCatalog.column(rs);
-                    result.put(c.name(), c);
-                }
+            for (PgColumn c : PgCatalog.columns(connection(), Integer.toUnsignedLong(relationOid))) {
+                result.put(c.name(), c);
             }
             return Collections.unmodifiableMap(result);
         } catch (SQLException e) {
-            // Start over with a fresh statement (and, if owned, connection) next time.
+            // Start over with a fresh connection (if owned) next time.
             close();
             throw new PgWalException("Could not read the columns of relation OID "
                     + Integer.toUnsignedString(relationOid) + " from pg_attribute/pg_type: "
@@ -68,14 +61,11 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
         }
     }
 
-    private PreparedStatement statement() throws SQLException {
-        if (statement == null) {
-            if (connection == null) {
-                connection = Objects.requireNonNull(connections.get(), "supplied connection");
-            }
-            statement = connection.prepareStatement(PgCatalog.COLUMNS_SQL);
+    private Connection connection() {
+        if (connection == null) {
+            connection = Objects.requireNonNull(connections.get(), "supplied connection");
         }
-        return statement;
+        return connection;
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -88,11 +78,9 @@ public final class JdbcCatalogLookup implements CatalogLookup, AutoCloseable {
         }
     }
 
-    /** Closes the statement, and the connection if it came from the supplier. */
+    /** Closes the connection if it came from the supplier. */
     @Override
     public void close() {
-        closeQuietly(statement);
-        statement = null;
         if (ownsConnection) {
             closeQuietly(connection);
             connection = null;

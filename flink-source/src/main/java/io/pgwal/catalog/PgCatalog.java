@@ -24,7 +24,7 @@ public final class PgCatalog {
     static final String COLUMNS_SQL = """
             WITH RECURSIVE cols AS (
               SELECT a.attnum, a.attname, a.attnotnull, a.attstorage, a.atttypid, a.atttypmod,
-                     a.attgenerated, a.attcollation,
+                     a.attgenerated, a.attcollation, a.attndims,
                      t.typtype, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_name
               FROM pg_catalog.pg_attribute a
               JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -44,7 +44,8 @@ public final class PgCatalog {
                            || pg_catalog.quote_ident(co.collname)
                     FROM pg_catalog.pg_collation co
                     JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-                    WHERE co.oid = c.attcollation AND c.attcollation <> 100) AS collation
+                    WHERE co.oid = c.attcollation AND c.attcollation <> 100) AS collation,
+                   c.attndims
             FROM cols c
             JOIN (SELECT DISTINCT ON (attnum) attnum, typid, typmod
                   FROM base ORDER BY attnum, depth DESC) b ON b.attnum = c.attnum
@@ -78,7 +79,41 @@ public final class PgCatalog {
             + " THEN pg_catalog.pg_last_wal_replay_lsn()"
             + " ELSE pg_catalog.pg_current_wal_insert_lsn() END)";
 
+    /** The columns a publication sends of a table (PostgreSQL 15+; bind all three names). */
+    private static final String PUBLISHED_COLUMNS_SQL = "SELECT attnames"
+            + " FROM pg_catalog.pg_publication_tables"
+            + " WHERE pubname = ? AND schemaname = ? AND tablename = ?";
+
     private PgCatalog() {}
+
+    /**
+     * The names of the columns publication {@code publication} sends of table {@code
+     * schema.name} ({@code pg_publication_tables.attnames}: its column list, or all columns
+     * pgoutput publishes, which on PostgreSQL 18 include stored generated columns when the
+     * publication's {@code publish_generated_columns = stored}; PostgreSQL 15 lists generated
+     * columns here although it never sends them); empty when the server is older
+     * than PostgreSQL 15 (no column lists: every column but generated ones is sent) or the
+     * publication does not list the table itself (then the same holds).
+     *
+     * @throws SQLException when the query fails
+     */
+    public static Optional<List<String>> publishedColumns(Connection c, String publication,
+            String schema, String name) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 15) {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement(PUBLISHED_COLUMNS_SQL)) {
+            ps.setString(1, publication);
+            ps.setString(2, schema);
+            ps.setString(3, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getArray(1) == null) {
+                    return Optional.empty();
+                }
+                return Optional.of(List.of((String[]) rs.getArray(1).getArray()));
+            }
+        }
+    }
 
     /**
      * The ordinary or partitioned table {@code schema.name} (exact names), or empty when there is
@@ -101,15 +136,7 @@ public final class PgCatalog {
                 identity = rs.getString(2).charAt(0);
             }
         }
-        List<PgColumn> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(COLUMNS_SQL)) {
-            ps.setLong(1, oid);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(column(rs));
-                }
-            }
-        }
+        List<PgColumn> columns = columns(c, oid);
         List<String> key = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(IDENTITY_SQL)) {
             ps.setLong(1, oid);
@@ -134,8 +161,36 @@ public final class PgCatalog {
                 partitions));
     }
 
-    /** One row of {@link #COLUMNS_SQL}. */
-    static PgColumn column(ResultSet rs) throws SQLException {
+    /**
+     * The live columns of relation {@code oid} (unsigned) in attribute order, each with the shape
+     * of its type ({@link PgTypeReader}: one more query per type the type table does not list).
+     *
+     * @throws SQLException when a catalog query fails
+     */
+    static List<PgColumn> columns(Connection c, long oid) throws SQLException {
+        record Row(PgColumn column, int dims) {}
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(COLUMNS_SQL)) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(column(rs), rs.getInt(12)));
+                }
+            }
+        }
+        List<PgColumn> columns = new ArrayList<>(rows.size());
+        try (PgTypeReader types = new PgTypeReader(c)) {
+            for (Row r : rows) {
+                PgColumn col = r.column();
+                columns.add(PgTypes.isKnown(col.baseTypeOid()) ? col : col.withType(
+                        types.describe(col.baseTypeOid(), col.baseTypeModifier(), r.dims())));
+            }
+        }
+        return columns;
+    }
+
+    /** One row of {@link #COLUMNS_SQL}, with a scalar type shape. */
+    private static PgColumn column(ResultSet rs) throws SQLException {
         return new PgColumn(
                 rs.getString(1),
                 rs.getBoolean(2),

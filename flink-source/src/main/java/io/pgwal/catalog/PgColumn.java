@@ -24,9 +24,11 @@ import javax.annotation.Nullable;
  *     retyped or dropped and re-added since has other ones)
  * @param typeModifier the column's own type modifier ({@code atttypmod})
  * @param generated whether it is a generated column ({@code attgenerated <> ''}), which a
- *     snapshot does not read (pgoutput does not send them before PostgreSQL 18)
+ *     snapshot reads only where pgoutput sends it (PostgreSQL 18, published)
  * @param collation the column's collation as {@code COLLATE "schema"."name"} when it is not the
  *     database default, else null (the snapshot compares key bounds in the column's own order)
+ * @param type the shape of the (base) type: a scalar of the type table, or an array, enum,
+ *     composite or hstore with what the catalog says of its elements, labels or attributes
  */
 public record PgColumn(
         String name,
@@ -39,9 +41,19 @@ public record PgColumn(
         int typeOid,
         int typeModifier,
         boolean generated,
-        @Nullable String collation) implements Serializable {
+        @Nullable String collation,
+        PgTypeInfo type) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+
+    /** A column whose (base) type is a scalar of the type table (or travels as text). */
+    public PgColumn(String name, boolean notNull, boolean toastable, int baseTypeOid,
+            char typeType, int baseTypeModifier, @Nullable String typeName, int typeOid,
+            int typeModifier, boolean generated, @Nullable String collation) {
+        this(name, notNull, toastable, baseTypeOid, typeType, baseTypeModifier, typeName, typeOid,
+                typeModifier, generated, collation,
+                PgTypeInfo.scalar(baseTypeOid, baseTypeModifier));
+    }
 
     /** A column of a type that is not a domain: its own type is its base type. */
     public PgColumn(String name, boolean notNull, boolean toastable, int baseTypeOid,
@@ -66,6 +78,12 @@ public record PgColumn(
     /** Whether these facts are about a column of the given type OID and modifier. */
     public boolean hasType(int oid, int modifier) {
         return typeOid == oid && typeModifier == modifier;
+    }
+
+    /** The same column with the shape of its type as the catalog describes it. */
+    public PgColumn withType(PgTypeInfo t) {
+        return new PgColumn(name, notNull, toastable, baseTypeOid, typeType, baseTypeModifier,
+                typeName, typeOid, typeModifier, generated, collation, t);
     }
 
     /** The row of the type table for the column's (base) type. */

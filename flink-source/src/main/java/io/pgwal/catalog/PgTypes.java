@@ -18,7 +18,8 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  *
  * <p>Adding a type is a row here (with a converter in {@code PgTypeMapping} if its Avro form is
  * new) and its tests; {@code PgTypeDocsTest} checks README's and docs/sql.md's type tables
- * against this one.
+ * against this one, and its {@link #kinds()} (arrays, enums, composites, hstore: mapped by their
+ * structure as {@link PgTypeInfo} describes it).
  */
 public final class PgTypes {
 
@@ -32,6 +33,7 @@ public final class PgTypes {
     public static final int TEXT = 25;
     public static final int OID = 26;
     public static final int JSON = 114;
+    public static final int MONEY = 790;
     public static final int FLOAT4 = 700;
     public static final int FLOAT8 = 701;
     public static final int BPCHAR = 1042;
@@ -40,6 +42,7 @@ public final class PgTypes {
     public static final int TIME = 1083;
     public static final int TIMESTAMP = 1114;
     public static final int TIMESTAMPTZ = 1184;
+    public static final int INTERVAL = 1186;
     public static final int NUMERIC = 1700;
     public static final int UUID = 2950;
     public static final int JSONB = 3802;
@@ -59,7 +62,17 @@ public final class PgTypes {
         DATE("date"),
         TIME_MICROS("time-micros"),
         LOCAL_TIMESTAMP_MICROS("local-timestamp-micros"),
-        TIMESTAMP_MICROS("timestamp-micros");
+        TIMESTAMP_MICROS("timestamp-micros"),
+        /** Record {@code pgwal.Interval {months:int, days:int, micros:long}}: lossless. */
+        INTERVAL("record pgwal.Interval"),
+        /** Exact cents as decimal(19,2) (money is an int64 of cents). */
+        MONEY("decimal(19,2)"),
+        /** An array (per dimension) of the element's form, items nullable. */
+        ARRAY("array"),
+        /** A record of the composite's attributes, fields nullable. */
+        RECORD("record"),
+        /** A map of nullable strings. */
+        MAP("map");
 
         private final String docName;
 
@@ -97,6 +110,19 @@ public final class PgTypes {
 
     private static final Map<Integer, PgType> TYPES = new LinkedHashMap<>();
 
+    /**
+     * The kinds of types mapped by their structure rather than by OID ({@link PgTypeInfo}), with
+     * their Avro form and SQL types, for the docs: their rows have OID 0.
+     */
+    private static final List<PgType> KINDS = List.of(
+            new PgType(0, "array", "arrays", AvroForm.ARRAY, false,
+                    Set.of(LogicalTypeRoot.ARRAY), "ARRAY<T>"),
+            new PgType(0, "enum", "enum types", AvroForm.STRING, true, STRING_ROOTS, "STRING"),
+            new PgType(0, "composite", "composite types", AvroForm.RECORD, false,
+                    Set.of(LogicalTypeRoot.ROW), "ROW<...>"),
+            new PgType(0, "hstore", "hstore", AvroForm.MAP, false,
+                    Set.of(LogicalTypeRoot.MAP), "MAP<STRING, STRING>"));
+
     static {
         add(BOOL, "bool", "boolean", AvroForm.BOOLEAN, true, "BOOLEAN", LogicalTypeRoot.BOOLEAN);
         add(INT2, "int2", "smallint", AvroForm.INT, true, "SMALLINT, INT or BIGINT",
@@ -128,6 +154,10 @@ public final class PgTypes {
                 "TIMESTAMP(p)", LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE);
         add(TIMESTAMPTZ, "timestamptz", "timestamptz", AvroForm.TIMESTAMP_MICROS, true,
                 "TIMESTAMP_LTZ(p)", LogicalTypeRoot.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
+        add(INTERVAL, "interval", "interval", AvroForm.INTERVAL, true,
+                "ROW<months INT, days INT, micros BIGINT>", LogicalTypeRoot.ROW);
+        add(MONEY, "money", "money", AvroForm.MONEY, true, "DECIMAL(p, 2) with 19 <= p <= 38",
+                LogicalTypeRoot.DECIMAL);
     }
 
     private PgTypes() {}
@@ -153,6 +183,11 @@ public final class PgTypes {
     /** Every listed type, in the table's order. */
     public static List<PgType> all() {
         return Collections.unmodifiableList(new ArrayList<>(TYPES.values()));
+    }
+
+    /** The kinds of types mapped by their structure (arrays, enums, composites, hstore). */
+    public static List<PgType> kinds() {
+        return KINDS;
     }
 
     /**

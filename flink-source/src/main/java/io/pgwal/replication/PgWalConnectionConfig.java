@@ -249,13 +249,25 @@ public final class PgWalConnectionConfig implements Serializable {
     }
 
     /**
-     * Connection properties: credentials, timeouts, and for a replication connection the settings
-     * pgjdbc requires for one (replication=database, simple query mode).
+     * The session settings every pgwal connection starts with (startup option {@code options},
+     * which outranks database and role defaults), because the Avro mapping parses the text these
+     * settings produce: ISO 8601 intervals (the default style is ambiguous to parse) and money
+     * in the C locale ({@code $1,234.56}). pgjdbc itself sends DateStyle=ISO.
+     */
+    public static final String SESSION_OPTIONS = "-c IntervalStyle=iso_8601 -c lc_monetary=C";
+
+    /**
+     * Connection properties: credentials, timeouts, {@link #SESSION_OPTIONS} (after any {@code
+     * options} of the user's JDBC properties, so they win), and for a replication connection the
+     * settings pgjdbc requires for one (replication=database, simple query mode).
      */
     public Properties jdbcProperties(boolean replication) {
         Properties p = new Properties();
         p.putAll(jdbcProperties);
         tls.apply(p);
+        String options = jdbcProperties.get("options");
+        p.setProperty("options", options == null || options.isBlank() ? SESSION_OPTIONS
+                : options + " " + SESSION_OPTIONS);
         p.setProperty("user", username);
         p.setProperty("password", password);
         p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));

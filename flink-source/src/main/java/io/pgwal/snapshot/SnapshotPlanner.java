@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ public final class SnapshotPlanner {
             ChunkReader.beginInSnapshot(c, epoch);
             List<SnapshotTable> tables = new ArrayList<>();
             for (QualifiedName name : tableNames(c, config)) {
-                tables.add(describe(c, name));
+                tables.add(describe(c, name, config.publicationName()));
             }
             List<SnapshotChunk> chunks = new ArrayList<>();
             for (int t = 0; t < tables.size(); t++) {
@@ -78,7 +79,7 @@ public final class SnapshotPlanner {
     public static void check(PgWalConnectionConfig config) {
         try (Connection c = ReplicationSetup.connect(config, false)) {
             for (QualifiedName name : tableNames(c, config)) {
-                describe(c, name);
+                describe(c, name, config.publicationName());
                 checkCanRead(c, config, name);
             }
         } catch (SQLException e) {
@@ -137,7 +138,14 @@ public final class SnapshotPlanner {
         return names;
     }
 
-    static SnapshotTable describe(Connection c, QualifiedName name) throws SQLException {
+    /**
+     * The table as the snapshot reads it: exactly the columns the publication's stream sends of
+     * it ({@link PgCatalog#publishedColumns}: a column list, PostgreSQL 18's published generated
+     * columns), else every column that is not generated, so READ records have the same columns
+     * as streamed ones.
+     */
+    static SnapshotTable describe(Connection c, QualifiedName name, String publication)
+            throws SQLException {
         PgTable t = PgCatalog.table(c, name.schema(), name.name()).orElseThrow(() ->
                 new PgWalException("Table " + name + " (option 'table-name' / tables, or the"
                         + " publication) does not exist: the snapshot cannot read it"));
@@ -161,8 +169,15 @@ public final class SnapshotPlanner {
         }
         List<RelationColumn> columns = new ArrayList<>();
         List<String> types = new ArrayList<>();
+        Optional<List<String>> published = PgCatalog.publishedColumns(c, publication,
+                name.schema(), name.name());
+        // Before PostgreSQL 18 pgoutput never sends generated columns, though PostgreSQL 15's
+        // pg_publication_tables lists them.
+        boolean generatedSent = c.getMetaData().getDatabaseMajorVersion() >= 18;
         for (PgColumn col : t.columns()) {
-            if (col.generated()) {
+            boolean sent = published.map(p -> p.contains(col.name())).orElse(!col.generated())
+                    && (generatedSent || !col.generated());
+            if (!sent) {
                 continue;
             }
             boolean isKey = identity == 'f' || key.contains(col.name());

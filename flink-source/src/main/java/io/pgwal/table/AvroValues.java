@@ -7,13 +7,23 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.logical.ArrayType;
 import org.apache.flink.table.types.logical.DecimalType;
+import org.apache.flink.table.types.logical.MapType;
+import org.apache.flink.table.types.logical.RowType;
 
 /**
  * Converts one Avro value of a change envelope's row into Flink's internal representation of the
@@ -53,8 +63,41 @@ final class AvroValues {
             case TIMESTAMP_WITH_LOCAL_TIME_ZONE -> value instanceof Instant i
                     ? TimestampData.fromInstant(i)
                     : timestampFromMicros(((Number) value).longValue());
+            case ARRAY -> array((List<?>) value, schema, (ArrayType) type);
+            case ROW -> row((GenericRecord) value, schema, (RowType) type);
+            case MAP -> map((Map<?, ?>) value, schema, (MapType) type);
             default -> throw new IllegalStateException("Unsupported column type " + type);
         };
+    }
+
+    /** An Avro array (one level of a PostgreSQL array) as ArrayData; elements may be null. */
+    private static GenericArrayData array(List<?> value, Schema schema, ArrayType type) {
+        Schema items = schema.getElementType();
+        Object[] out = new Object[value.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = toInternal(value.get(i), items, type.getElementType());
+        }
+        return new GenericArrayData(out);
+    }
+
+    /** A composite's or interval's record, by field position (names were validated). */
+    private static GenericRowData row(GenericRecord value, Schema schema, RowType type) {
+        GenericRowData out = new GenericRowData(type.getFieldCount());
+        for (int i = 0; i < type.getFieldCount(); i++) {
+            out.setField(i, toInternal(value.get(i), schema.getFields().get(i).schema(),
+                    type.getTypeAt(i)));
+        }
+        return out;
+    }
+
+    /** An hstore's map of strings (values may be null). */
+    private static GenericMapData map(Map<?, ?> value, Schema schema, MapType type) {
+        Map<Object, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : value.entrySet()) {
+            out.put(StringData.fromString(e.getKey().toString()),
+                    toInternal(e.getValue(), schema.getValueType(), type.getValueType()));
+        }
+        return new GenericMapData(out);
     }
 
     /** Microseconds since the epoch (UTC, or local wall time for TIMESTAMP) as TimestampData. */

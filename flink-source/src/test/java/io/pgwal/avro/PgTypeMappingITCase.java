@@ -2,6 +2,7 @@ package io.pgwal.avro;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgwal.testing.JdbcValues;
 import io.pgwal.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.postgresql.util.PGInterval;
 
 /**
  * Against a real PostgreSQL 17: each value is selected as text made by the type's output function
@@ -117,10 +119,13 @@ class PgTypeMappingITCase {
                         "'infinity'", "'-infinity'"),
                         (rs, t) -> timestamptz(rs.getObject(2, OffsetDateTime.class))),
                 new Case("mood", lits("'sad'", "'happy'"), string),
+                new Case("interval", lits("'1 year 2 months 3 days 04:05:06.5'", "'-1 day'",
+                        "'-1 day -00:00:01.5'", "'0'", "'-178000000 years'",
+                        "'2000000000 hours -54.775807 seconds'", "'1 mon -1 day 00:00:00.000001'"),
+                        (rs, t) -> JdbcValues.interval((PGInterval) rs.getObject(2))),
+                new Case("money", lits("0", "-0.01", "1234567.89", "'-92233720368547758.08'",
+                        "'92233720368547758.07'"), (rs, t) -> rs.getBigDecimal(3)),
                 // Fallbacks: PostgreSQL's text form.
-                new Case("interval",
-                        lits("'1 year 2 months 3 days 04:05:06.5'", "'-1 day'"), string),
-                new Case("int4[]", lits("'{1,NULL,3}'", "'{}'"), string),
                 new Case("timetz", lits("'12:00+05:45'"), string),
                 new Case("inet", lits("'192.168.0.1/24'"), string),
                 new Case("int4range", lits("'[1,10)'"), string)
@@ -156,6 +161,8 @@ class PgTypeMappingITCase {
     private static List<String> assertSameValues(Case c, String sessionZone) throws SQLException {
         List<String> texts = new ArrayList<>();
         try (Connection conn = pg.connect(); Statement st = conn.createStatement()) {
+            // As every pgwal connection (PgWalConnectionConfig.SESSION_OPTIONS).
+            st.execute("SET IntervalStyle = iso_8601; SET lc_monetary = 'C'");
             if (sessionZone != null) {
                 st.execute("SET TimeZone = '" + sessionZone + "'");
             }
@@ -174,7 +181,8 @@ class PgTypeMappingITCase {
             PgTypeMapping.Mapping m = PgTypeMapping.map(oid, typmod, "v");
             // concat() prints with the type's output function, exactly as pgoutput does; a
             // ::text cast would not for bool ('true' instead of 't') and char(n) (trimmed).
-            try (ResultSet rs = st.executeQuery("SELECT concat(v), v FROM v ORDER BY i")) {
+            try (ResultSet rs = st.executeQuery("SELECT concat(v), v, "
+                    + (c.sqlType().equals("money") ? "v::numeric" : "NULL") + " FROM v ORDER BY i")) {
                 int rows = 0;
                 while (rs.next()) {
                     rows++;

@@ -10,6 +10,8 @@ import static io.pgwal.catalog.PgTypes.FLOAT8;
 import static io.pgwal.catalog.PgTypes.INT2;
 import static io.pgwal.catalog.PgTypes.INT4;
 import static io.pgwal.catalog.PgTypes.INT8;
+import static io.pgwal.catalog.PgTypes.INTERVAL;
+import static io.pgwal.catalog.PgTypes.MONEY;
 import static io.pgwal.catalog.PgTypes.JSON;
 import static io.pgwal.catalog.PgTypes.JSONB;
 import static io.pgwal.catalog.PgTypes.NAME;
@@ -149,12 +151,29 @@ class PgTypeMappingTest {
             new Row(TIMESTAMPTZ, -1, "0044-03-15 12:00:00+00 BC", "long:timestamp-micros",
                     micros(OffsetDateTime.of(-43, 3, 15, 12, 0, 0, 0, ZoneOffset.UTC))),
             new Row(TIMESTAMPTZ, -1, "infinity", "long:timestamp-micros", Long.MAX_VALUE),
+            // interval (IntervalStyle=iso_8601): months, days, micros.
+            new Row(INTERVAL, -1, "P1Y2M3DT4H5M6.5S", "record", List.of(14, 3,
+                    ((4 * 60 + 5) * 60 + 6) * 1_000_000L + 500_000L)),
+            new Row(INTERVAL, -1, "PT0S", "record", List.of(0, 0, 0L)),
+            new Row(INTERVAL, -1, "P-1Y-2M3D", "record", List.of(-14, 3, 0L)),
+            new Row(INTERVAL, -1, "P-1DT-1.5S", "record", List.of(0, -1, -1_500_000L)),
+            new Row(INTERVAL, -1, "PT-0.000001S", "record", List.of(0, 0, -1L)),
+            new Row(INTERVAL, -1, "PT-2562047788H-54.775807S", "record",
+                    List.of(0, 0, -9223372036854775807L)),
+            new Row(INTERVAL, -1, "P178956970Y7M2147483647DT2562047788H54.775807S", "record",
+                    List.of(Integer.MAX_VALUE, Integer.MAX_VALUE, 9223372036854775807L)),
+            new Row(INTERVAL, -1, "infinity", "record",
+                    List.of(Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE)),
+            new Row(INTERVAL, -1, "-infinity", "record",
+                    List.of(Integer.MIN_VALUE, Integer.MIN_VALUE, Long.MIN_VALUE)),
+            // money (lc_monetary=C): exact cents.
+            new Row(MONEY, -1, "$1,000.00", "bytes:decimal(19,2)", new BigDecimal("1000.00")),
+            new Row(MONEY, -1, "-$0.01", "bytes:decimal(19,2)", new BigDecimal("-0.01")),
+            new Row(MONEY, -1, "-$92,233,720,368,547,758.08", "bytes:decimal(19,2)",
+                    new BigDecimal("-92233720368547758.08")),
             // Fallback: PostgreSQL's text form of every other type.
-            new Row(1186, -1, "1 year 2 mons 3 days 04:05:06", "string",
-                    "1 year 2 mons 3 days 04:05:06"),
             new Row(1007, -1, "{1,NULL,3}", "string", "{1,NULL,3}"),
             new Row(1266, -1, "12:00:00+05:45", "string", "12:00:00+05:45"),
-            new Row(790, -1, "$1,000.00", "string", "$1,000.00"),
             new Row(869, -1, "192.168.0.1/24", "string", "192.168.0.1/24"),
             new Row(3904, -1, "[1,10)", "string", "[1,10)"),
             new Row(123456, -1, "(1,\"a b\")", "string", "(1,\"a b\")"));
@@ -190,8 +209,34 @@ class PgTypeMappingTest {
         return s.getLogicalType() == null ? type : type + ":" + s.getLogicalType().getName();
     }
 
+    /** The non-null branch of a nullable union. */
+    static Schema nonNull(Schema s) {
+        return s.getType() == Schema.Type.UNION
+                ? s.getTypes().stream().filter(b -> b.getType() != Schema.Type.NULL).findFirst()
+                        .orElseThrow()
+                : s;
+    }
+
     /** Avro value → comparable Java value; decimals keep their scale (BigDecimal.equals). */
-    static Object normalize(Object v, Schema s) {
+    static Object normalize(Object v, Schema schema) {
+        Schema s = nonNull(schema);
+        if (v instanceof org.apache.avro.generic.GenericRecord r) {
+            List<Object> fields = new java.util.ArrayList<>();
+            for (Schema.Field f : s.getFields()) {
+                fields.add(normalize(r.get(f.pos()), f.schema()));
+            }
+            return fields;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> items = new java.util.ArrayList<>();
+            l.forEach(item -> items.add(normalize(item, s.getElementType())));
+            return items;
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k.toString(), normalize(x, s.getValueType())));
+            return out;
+        }
         if (v instanceof Utf8 u) {
             return u.toString();
         }
@@ -221,6 +266,11 @@ class PgTypeMappingTest {
                 Arguments.of(TIME, -1, "24:00:01"),
                 Arguments.of(TIMESTAMPTZ, -1, "2024-01-01 00:00:00"),
                 Arguments.of(TIMESTAMP, -1, "2024-01-01 00:00:00+01"),
+                // Other IntervalStyle / lc_monetary than pgwal's connections set.
+                Arguments.of(INTERVAL, -1, "1 year 2 mons"),
+                Arguments.of(INTERVAL, -1, "P1.5D"),
+                Arguments.of(MONEY, -1, "1.234,56 €"),
+                Arguments.of(MONEY, -1, "$1.5"),
                 // Valid in PostgreSQL, beyond Unix-epoch micros in a long.
                 Arguments.of(TIMESTAMP, -1, "294276-12-31 23:59:59.999999"),
                 Arguments.of(TIMESTAMPTZ, -1, "294276-12-31 23:59:59.999999+00"));

@@ -41,13 +41,13 @@ class JdbcKeyOrderITCase {
             assertThat(order.compare(List.of("integer"), List.of("9"), List.of("10"))).isNegative();
             assertThat(order.compare(List.of("integer"), List.of("10"), List.of("10"))).isZero();
 
-            SnapshotTable byteOrder = SnapshotPlanner.describe(c, new QualifiedName("public", "coll_c"));
+            SnapshotTable byteOrder = SnapshotPlanner.describe(c, new QualifiedName("public", "coll_c"), "no_pub");
             assertThat(byteOrder.chunkKeyTypes()).containsExactly("text COLLATE pg_catalog.\"C\"");
             // In "C", upper case sorts before lower case.
             assertThat(order.compare(byteOrder.chunkKeyTypes(), List.of("B"), List.of("a"))).isNegative();
             if (icu) {
                 SnapshotTable linguistic = SnapshotPlanner.describe(c,
-                        new QualifiedName("public", "coll_icu"));
+                        new QualifiedName("public", "coll_icu"), "no_pub");
                 assertThat(order.compare(linguistic.chunkKeyTypes(), List.of("B"), List.of("a")))
                         .isPositive();
             }

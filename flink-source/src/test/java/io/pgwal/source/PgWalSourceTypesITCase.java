@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.avro.Envelope.SourceField;
+import io.pgwal.testing.JdbcValues;
 import io.pgwal.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -209,6 +210,9 @@ class PgWalSourceTypesITCase {
             case "numeric" -> rs.getMetaData().getScale(i) > 0 || rs.getMetaData().getPrecision(i) > 0
                     && rs.getMetaData().getPrecision(i) < 1000 ? rs.getBigDecimal(i) : rs.getString(i);
             case "bytea" -> rs.getBytes(i);
+            case "interval" -> rs.getObject(i) == null ? null
+                    : JdbcValues.interval((org.postgresql.util.PGInterval) rs.getObject(i));
+            case "_int4" -> JdbcValues.array(rs.getArray(i));
             case "date" -> rs.getObject(i, LocalDate.class);
             case "time" -> rs.getObject(i, LocalTime.class);
             case "timestamp" -> rs.getObject(i, LocalDateTime.class);

@@ -94,7 +94,8 @@ class PgWalTableTypesITCase {
                 + " c_int8 BIGINT, c_float4 FLOAT, c_float8 DOUBLE, c_num DECIMAL(12, 2),"
                 + " c_num_free STRING, c_text STRING, c_varchar VARCHAR(20), c_char STRING, c_bytea BYTES,"
                 + " c_date DATE, c_time TIME(3), c_ts TIMESTAMP(6), c_tstz TIMESTAMP_LTZ(6), c_uuid STRING,"
-                + " c_json STRING, c_jsonb STRING, c_interval STRING, c_arr STRING) WITH ("
+                + " c_json STRING, c_jsonb STRING, c_interval ROW<months INT, days INT, micros BIGINT>,"
+                + " c_arr ARRAY<INT>) WITH ("
                 + withOptions(pg, "typed_slot", "sql_pub", "typed")
                 + ", 'scan.bounded.stop-lsn' = '" + stop + "')");
         List<Row> rows = collect(tEnv.executeSql("SELECT * FROM typed"));
@@ -104,13 +105,14 @@ class PgWalTableTypesITCase {
                 "ab   ", new byte[] {0, 1, (byte) 0xff}, LocalDate.of(2024, 2, 29),
                 LocalTime.of(13, 45, 1, 123_000_000), LocalDateTime.of(2024, 2, 29, 13, 45, 1, 123_456_000),
                 Instant.parse("2024-02-29T12:45:01.123456Z"), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-                "{\"a\": [1, 2]}", "{\"b\": {\"c\": null}}", "1 day 02:03:04", "{1,2,3}");
+                "{\"a\": [1, 2]}", "{\"b\": {\"c\": null}}",
+                Row.of(0, 1, ((2 * 60 + 3) * 60 + 4) * 1_000_000L), new Integer[] {1, 2, 3});
         Row two = Row.ofKind(RowKind.INSERT, 2, false, (short) -32768, Integer.MIN_VALUE, Long.MIN_VALUE,
                 Float.NaN, Double.NEGATIVE_INFINITY, new BigDecimal("-9999999999.99"), "NaN",
                 "quote ' \" back\\slash\nnewline \u00fcn\u00efc\u00f8d\u00e9", "", "xyzzy", new byte[0],
                 LocalDate.of(1900, 1, 1), LocalTime.MIDNIGHT, LocalDateTime.of(1900, 1, 1, 0, 0),
                 Instant.parse("1900-01-01T12:00:00Z"), "00000000-0000-0000-0000-000000000000", "[]", "[]",
-                "-3 mons", "{}");
+                Row.of(-3, 0, 0L), new Integer[0]);
         Row three = Row.ofKind(RowKind.INSERT, 3, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null);
         Row oneBefore = Row.copy(one);

@@ -52,7 +52,11 @@ public final class Envelopes {
         return toJava(f.schema(), row.get(f.pos()));
     }
 
-    /** Avro value → the Java value JDBC would give (BigDecimal, LocalDate, Instant, byte[], ...). */
+    /**
+     * Avro value → the Java value JDBC would give (BigDecimal, LocalDate, Instant, byte[], ...);
+     * records (composites, intervals) as the list of their fields, arrays as lists, maps with
+     * String keys.
+     */
     public static Object toJava(Schema schema, Object v) {
         if (v == null) {
             return null;
@@ -85,6 +89,23 @@ public final class Envelopes {
             long micros = (Long) v;
             return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                     (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+        }
+        if (v instanceof org.apache.avro.generic.GenericRecord r) {
+            java.util.List<Object> fields = new java.util.ArrayList<>();
+            for (Schema.Field f : r.getSchema().getFields()) {
+                fields.add(toJava(f.schema(), r.get(f.pos())));
+            }
+            return fields;
+        }
+        if (v instanceof java.util.List<?> l) {
+            java.util.List<Object> items = new java.util.ArrayList<>();
+            l.forEach(item -> items.add(toJava(schema.getElementType(), item)));
+            return items;
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k.toString(), toJava(schema.getValueType(), x)));
+            return out;
         }
         if (v instanceof ByteBuffer b) {
             byte[] bytes = new byte[b.remaining()];
