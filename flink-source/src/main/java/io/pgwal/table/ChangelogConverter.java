@@ -3,6 +3,8 @@ package io.pgwal.table;
 import io.pgwal.PgWalException;
 import io.pgwal.avro.Envelope;
 import io.pgwal.avro.Envelope.Op;
+import io.pgwal.catalog.PgTypeInfo;
+import io.pgwal.catalog.PgTypes;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Base64;
@@ -21,9 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns the change envelopes of the captured table into Flink changelog rows (declared physical
- * columns, then the requested metadata columns). Envelopes of other tables, logical decoding
- * messages and TRUNCATEs (which a changelog cannot express without the table's content) are
- * dropped; TRUNCATEs with a warning.
+ * columns, then the requested metadata columns). Envelopes of other tables and logical decoding
+ * messages are dropped. Never a plausible wrong row: a TRUNCATE (which a changelog cannot express
+ * without the table's content) ends the job unless {@code changelog.truncate} = ignore; so do a
+ * change of another relation under the table's name (dropped and created again) and a column
+ * whose type changed beyond its declared SQL type ({@link CapturedTable}).
  *
  * <p>Retract mode (REPLICA IDENTITY FULL): every UPDATE carries the whole old row, so it becomes
  * -U old, +U new, and unsent TOAST values are copied from the old row. Upsert mode (identity
@@ -41,8 +45,11 @@ final class ChangelogConverter implements Serializable {
     private final LogicalType[] types;
     private final int[] keyPositions;
     private final PgWalMetadata[] metadata;
+    private final CapturedTable captured;
 
     private transient Map<Schema, RowLayout> layouts;
+    /** The LSN of the change being converted, for messages. */
+    private transient long currentLsn;
     private transient RowData.FieldGetter[] keyGetters;
     private transient RowData.FieldGetter[] getters;
 
@@ -51,7 +58,8 @@ final class ChangelogConverter implements Serializable {
      *     in retract mode
      */
     ChangelogConverter(String schema, String table, String[] columns, LogicalType[] types,
-            int[] keyPositions, List<PgWalMetadata> metadata) {
+            int[] keyPositions, List<PgWalMetadata> metadata, CapturedTable captured) {
+        this.captured = captured;
         this.schema = schema;
         this.table = table;
         this.columns = columns.clone();
@@ -84,6 +92,8 @@ final class ChangelogConverter implements Serializable {
         if (!schema.equals(Envelope.schema(envelope)) || !table.equals(Envelope.table(envelope))) {
             return;
         }
+        checkRelation(envelope);
+        currentLsn = Envelope.lsn(envelope);
         GenericRecord before = Envelope.before(envelope);
         GenericRecord after = Envelope.after(envelope);
         switch (op) {
@@ -117,11 +127,41 @@ final class ChangelogConverter implements Serializable {
                 }
                 out.collect(withMetadata(RowKind.DELETE, deleted, source));
             }
-            case TRUNCATE -> LOG.warn("TRUNCATE of {}.{} at commit LSN {} is not part of the"
-                    + " SQL changelog: the truncated rows are not retracted.", schema, table,
-                    lsn(Envelope.commitLsn(envelope)));
+            case TRUNCATE -> truncate(envelope);
             case MESSAGE -> throw new IllegalStateException("handled above");
         }
+    }
+
+    /**
+     * A change of another relation under the table's name: the table was dropped and created
+     * again (or replaced) since planning. Its rows cannot be merged with the old table's.
+     */
+    private void checkRelation(GenericRecord envelope) {
+        Long oid = Envelope.relationOid(envelope);
+        if (oid != null && oid != captured.relationOid()) {
+            throw new PgWalException("The change at LSN " + lsn(Envelope.lsn(envelope)) + " is of"
+                    + " relation OID " + oid + ", but the SQL table " + schema + "." + table
+                    + " was planned on relation OID " + captured.relationOid() + ": the table was"
+                    + " dropped and created again (or replaced) under the same name, and the new"
+                    + " table's rows cannot be merged with the old one's. Start the SQL job"
+                    + " again without state, on a new slot ('slot.name'), so that it reads the"
+                    + " new table from the start ('scan.startup.mode' = 'initial').");
+        }
+    }
+
+    private void truncate(GenericRecord envelope) {
+        String what = "TRUNCATE of " + schema + "." + table + " at LSN "
+                + lsn(Envelope.lsn(envelope));
+        if (captured.truncate() == CapturedTable.TruncateHandling.IGNORE) {
+            LOG.warn("{} is not in the SQL changelog: the truncated rows stay (option"
+                    + " 'changelog.truncate' = 'ignore').", what);
+            return;
+        }
+        throw new PgWalException(what + " cannot be expressed in the changelog: pgwal does not"
+                + " hold the table's rows to retract, and going on would leave them in every"
+                + " result. Set 'changelog.truncate' = 'ignore' to go on with the truncated rows"
+                + " left in place, or start the SQL job again without state ('scan.startup.mode'"
+                + " = 'initial' reads the table as it is now).");
     }
 
     private void upsertUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
@@ -236,7 +276,49 @@ final class ChangelogConverter implements Serializable {
         if (layouts == null) {
             layouts = new HashMap<>();
         }
-        return layouts.computeIfAbsent(rowSchema, s -> new RowLayout(s, columns));
+        RowLayout layout = layouts.get(rowSchema);
+        if (layout == null) {
+            layout = new RowLayout(rowSchema, columns);
+            checkTypes(rowSchema, layout);
+            layouts.put(rowSchema, layout);
+        }
+        return layout;
+    }
+
+    /**
+     * A declared column whose PostgreSQL type changed since planning (ALTER COLUMN ... TYPE) must
+     * still fit its declared SQL type; otherwise the job ends rather than convert its values into
+     * something else.
+     */
+    private void checkTypes(Schema rowSchema, RowLayout layout) {
+        for (int i = 0; i < columns.length; i++) {
+            int pos = layout.position(i);
+            if (pos < 0) {
+                continue;
+            }
+            Schema.Field f = rowSchema.getFields().get(pos);
+            Object oidProp = f.getObjectProp("pg.type_oid");
+            Object modProp = f.getObjectProp("pg.typmod");
+            if (!(oidProp instanceof Number o) || !(modProp instanceof Number m)) {
+                continue;
+            }
+            int oid = (int) o.longValue();
+            int typmod = m.intValue();
+            if (oid == captured.typeOids()[i] && typmod == captured.typeModifiers()[i]) {
+                continue;
+            }
+            java.util.Optional<String> expected = PgTypes.isKnown(oid)
+                    ? PgTypeCompatibility.check(PgTypeInfo.scalar(oid, typmod), types[i])
+                    : java.util.Optional.of("the type it had when the SQL table was planned");
+            if (expected.isPresent()) {
+                throw new PgWalException("Column '" + columns[i] + "' of " + schema + "." + table
+                        + " is " + f.getProp("pg.type") + " from the change at LSN "
+                        + lsn(currentLsn) + " on, which its declared SQL type "
+                        + types[i].asSummaryString() + " cannot hold (it would need "
+                        + expected.get() + "). Declare the column to fit the new type and start the"
+                        + " SQL job again without state on a new slot, or change the column back.");
+            }
+        }
     }
 
     private RowData withMetadata(RowKind kind, RowData physical, GenericRecord source) {

@@ -33,7 +33,12 @@ final class PgTypeCompatibility {
 
     /** Empty when {@code declared} can hold the column, else what it may be declared as. */
     static Optional<String> check(PgColumn column, LogicalType declared) {
-        return accepts(column.type(), declared) ? Optional.empty() : Optional.of(doc(column.type()));
+        return check(column.type(), declared);
+    }
+
+    /** Empty when {@code declared} can hold values of {@code type}, else what it may be. */
+    static Optional<String> check(PgTypeInfo type, LogicalType declared) {
+        return accepts(type, declared) ? Optional.empty() : Optional.of(doc(type));
     }
 
     private static boolean accepts(PgTypeInfo t, LogicalType declared) {

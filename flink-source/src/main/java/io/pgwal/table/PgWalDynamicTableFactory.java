@@ -49,7 +49,8 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
         Set<ConfigOption<?>> optional = new HashSet<>(PgWalSourceOptions.OPTIONAL);
-        optional.addAll(Set.of(SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN));
+        optional.addAll(Set.of(SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN,
+                PgWalTableOptions.CHANGELOG_TRUNCATE));
         return optional;
     }
 
@@ -83,8 +84,11 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         }
         TableValidator.Result shape =
                 TableValidator.validate(info, context.getCatalogTable().getResolvedSchema());
+        CapturedTable captured = new CapturedTable(Integer.toUnsignedLong(info.oid()),
+                shape.typeOids(), shape.typeModifiers(), truncateHandling(options));
         return new PgWalDynamicTableSource(source, schema, table, shape.columns(),
-                context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows());
+                context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows(),
+                captured);
     }
 
     private static PgWalSource buildSource(ReadableConfig options, String schema, String table,
@@ -110,6 +114,17 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         } catch (PgWalException e) {
             throw new ValidationException(e.getMessage(), e);
         }
+    }
+
+    private static CapturedTable.TruncateHandling truncateHandling(ReadableConfig options) {
+        String v = options.get(PgWalTableOptions.CHANGELOG_TRUNCATE).trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "fail" -> CapturedTable.TruncateHandling.FAIL;
+            case "ignore" -> CapturedTable.TruncateHandling.IGNORE;
+            default -> throw new ValidationException("Option '"
+                    + PgWalTableOptions.CHANGELOG_TRUNCATE.key() + "' is '" + v
+                    + "'; it must be 'fail' or 'ignore'.");
+        };
     }
 
     /** A quoted SQL identifier, for the publication's table list. */

@@ -48,11 +48,14 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
     /** Primary key positions in upsert mode, empty in retract mode. */
     private final int[] keyPositions;
     private final boolean keepRows;
+    private final CapturedTable captured;
     private List<String> metadataKeys = List.of();
     private DataType producedDataType;
 
     PgWalDynamicTableSource(PgWalSource source, String schema, String table, String[] columns,
-            DataType physicalDataType, int[] keyPositions, boolean keepRows) {
+            DataType physicalDataType, int[] keyPositions, boolean keepRows,
+            CapturedTable captured) {
+        this.captured = captured;
         this.source = source;
         this.schema = schema;
         this.table = table;
@@ -81,7 +84,7 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
         List<PgWalMetadata> metadata = new ArrayList<>();
         metadataKeys.forEach(k -> metadata.add(PgWalMetadata.ofKey(k)));
         ChangelogConverter converter = new ChangelogConverter(schema, table, columns,
-                types.toArray(new LogicalType[0]), keyPositions, metadata);
+                types.toArray(new LogicalType[0]), keyPositions, metadata, captured);
         boolean bounded = source.getBoundedness() == Boundedness.BOUNDED;
         return new DataStreamScanProvider() {
             @Override
@@ -127,7 +130,7 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
     @Override
     public DynamicTableSource copy() {
         PgWalDynamicTableSource copy = new PgWalDynamicTableSource(source, schema, table, columns,
-                physicalDataType, keyPositions, keepRows);
+                physicalDataType, keyPositions, keepRows, captured);
         copy.metadataKeys = metadataKeys;
         copy.producedDataType = producedDataType;
         return copy;

@@ -26,4 +26,11 @@ public final class PgWalTableOptions {
                             + " committed before it is read, then the source finishes) or 'current'"
                             + " (the server's WAL position when the job starts). Unbounded when"
                             + " unset.");
+
+    public static final ConfigOption<String> CHANGELOG_TRUNCATE =
+            ConfigOptions.key("changelog.truncate").stringType().defaultValue("fail")
+                    .withDescription("What a TRUNCATE of the table does: 'fail' ends the job"
+                            + " (a changelog cannot retract rows it does not hold, and going on"
+                            + " would leave them in every result); 'ignore' goes on and the"
+                            + " truncated rows stay.");
 }

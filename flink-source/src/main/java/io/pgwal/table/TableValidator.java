@@ -30,7 +30,8 @@ final class TableValidator {
     private TableValidator() {}
 
     /** The validated shape of the SQL table. */
-    record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows) {}
+    record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows,
+            int[] typeOids, int[] typeModifiers) {}
 
     static Result validate(PgTable info, ResolvedSchema declared) {
         List<Column> physical = declared.getColumns().stream().filter(Column::isPhysical).toList();
@@ -57,7 +58,15 @@ final class TableValidator {
             toastable |= pg.get().toastable();
         }
         int[] keyPositions = keyPositions(info, declared.getPrimaryKey(), List.of(names));
-        return new Result(names, types, keyPositions, keyPositions.length > 0 && toastable);
+        int[] typeOids = new int[names.length];
+        int[] typeModifiers = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            PgColumn pg = info.column(names[i]).orElseThrow();
+            typeOids[i] = pg.typeOid();
+            typeModifiers[i] = pg.typeModifier();
+        }
+        return new Result(names, types, keyPositions, keyPositions.length > 0 && toastable,
+                typeOids, typeModifiers);
     }
 
     private static int[] keyPositions(PgTable info, Optional<UniqueConstraint> primaryKey,

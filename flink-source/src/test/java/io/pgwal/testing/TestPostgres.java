@@ -42,6 +42,9 @@ public final class TestPostgres implements AutoCloseable {
     private final String user;
     private final String password;
     private final String database;
+    /** The major version asked for (0: the bundled one) and the server settings. */
+    private int major;
+    private Map<String, String> config = Map.of();
 
     private TestPostgres(EmbeddedPostgres embedded, EmbeddedPostgres.Builder builder, Path dataDir,
             String host, int port, String user, String password, String database) {
@@ -89,21 +92,70 @@ public final class TestPostgres implements AutoCloseable {
         config.putAll(settings);
         try {
             // Our own data directory, kept across restart() and removed by close().
-            Path dataDir = Files.createTempDirectory("pgwal-test-pg");
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false);
-            config.forEach(builder::setServerConfig);
-            if (majorVersion != 0) {
-                builder.setPgBinaryResolver(resolverFor(majorVersion));
-            }
-            EmbeddedPostgres pg = builder.start();
-            // Keep the port, so a restarted server is where clients expect it.
-            builder.setPort(pg.getPort());
-            return new TestPostgres(pg, builder, dataDir, "localhost", pg.getPort(), SUPERUSER, "",
-                    "postgres");
+            return startOn(Files.createTempDirectory("pgwal-test-pg"), majorVersion, config);
         } catch (IOException e) {
             throw new IllegalStateException("Could not start embedded PostgreSQL " + majorVersion, e);
+        }
+    }
+
+    private static TestPostgres startOn(Path dataDir, int majorVersion, Map<String, String> config)
+            throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false);
+        config.forEach(builder::setServerConfig);
+        if (majorVersion != 0) {
+            builder.setPgBinaryResolver(resolverFor(majorVersion));
+        }
+        EmbeddedPostgres pg = builder.start();
+        // Keep the port, so a restarted server is where clients expect it.
+        builder.setPort(pg.getPort());
+        TestPostgres t = new TestPostgres(pg, builder, dataDir, "localhost", pg.getPort(),
+                SUPERUSER, "", "postgres");
+        t.major = majorVersion;
+        t.config = Map.copyOf(config);
+        return t;
+    }
+
+    /**
+     * Starts a physical standby of this embedded server (streaming replication, hot standby, with
+     * {@code hot_standby_feedback}), made from a cold copy of its data directory: this server is
+     * stopped (fast), copied and started again first. The caller closes the standby.
+     */
+    public TestPostgres startStandby() {
+        if (!fastStop(java.time.Duration.ofMinutes(2))) {
+            throw new IllegalStateException("PostgreSQL did not stop to be copied");
+        }
+        try {
+            Path copy = Files.createTempDirectory("pgwal-test-pg");
+            try (java.util.stream.Stream<Path> files = Files.walk(embeddedDataDir)) {
+                for (Path from : (Iterable<Path>) files::iterator) {
+                    Path rel = embeddedDataDir.relativize(from);
+                    String name = rel.toString();
+                    if (name.isEmpty() || name.equals("postmaster.pid")
+                            || name.equals("postmaster.opts")) {
+                        continue;
+                    }
+                    Path to = copy.resolve(rel);
+                    if (Files.isDirectory(from)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            }
+            startAgain();
+            Files.createFile(copy.resolve("standby.signal"));
+            // In the configuration file: zonky passes settings through pg_ctl's -o, which
+            // splits values with spaces.
+            Files.writeString(copy.resolve("postgresql.auto.conf"), "primary_conninfo = 'host="
+                    + "localhost port=" + port + " user=" + SUPERUSER + "'\n",
+                    java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+            Map<String, String> settings = new LinkedHashMap<>(config);
+            settings.put("hot_standby_feedback", "on");
+            return startOn(copy, major, settings);
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not start a standby", e);
         }
     }
 

@@ -1,0 +1,145 @@
+package io.pgwal.table;
+
+import static io.pgwal.table.SqlTestSupport.collect;
+import static io.pgwal.table.SqlTestSupport.currentLsn;
+import static io.pgwal.table.SqlTestSupport.withOptions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgwal.testing.FailsOnce;
+import io.pgwal.testing.TestPostgres;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.ExceptionUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What the SQL connector does when the captured table lives through DDL: never a plausible wrong
+ * result. A TRUNCATE (the issue's input: a REPLICA IDENTITY FULL {@code tally} whose SUM/COUNT
+ * would end at (40, 3) where the table holds (10, 1)), a table dropped and created again under
+ * its name, and a column retyped beyond its declared SQL type each end the job once with a message
+ * naming the table, the change's LSN and the way out; a retype the declared type holds goes on.
+ */
+class PgWalTableDdlITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    private static TestPostgres pg;
+
+    @BeforeAll
+    static void startPostgres() {
+        pg = TestPostgres.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        pg.close();
+    }
+
+    @Test
+    void truncateEndsTheJobInsteadOfAWrongAggregate() throws Exception {
+        pg.execute("CREATE TABLE tally (id int, n int)", "ALTER TABLE tally REPLICA IDENTITY FULL",
+                "CREATE PUBLICATION tally_pub FOR TABLE tally",
+                "SELECT pg_create_logical_replication_slot('tally_slot', 'pgoutput')",
+                "INSERT INTO tally VALUES (1, 10), (2, 20)", "TRUNCATE tally",
+                "INSERT INTO tally VALUES (1, 10)");
+        String stop = currentLsn(pg);
+        String ddl = "CREATE TABLE tally (id INT, n INT) WITH ("
+                + withOptions(pg, "tally_slot", "tally_pub", "tally")
+                + ", 'scan.bounded.stop-lsn' = '" + stop + "'";
+
+        String failure = failsOnce(ddl + ")", "SELECT SUM(n), COUNT(*) FROM tally");
+        assertThat(failure).contains("TRUNCATE of public.tally at LSN")
+                .contains("'changelog.truncate' = 'ignore'");
+
+        // Opted in: the job goes on, and the truncated rows stay, as documented.
+        StreamTableEnvironment tEnv = SqlTestSupport.tableEnv();
+        tEnv.executeSql(ddl + ", 'changelog.truncate' = 'ignore')");
+        List<Row> rows = collect(tEnv.executeSql("SELECT id, n FROM tally"));
+        assertThat(rows).hasSize(3);
+    }
+
+    @Test
+    void aTableDroppedAndCreatedAgainEndsTheJob() throws Exception {
+        pg.execute("CREATE TABLE phoenix (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION phoenix_pub FOR TABLE phoenix",
+                "SELECT pg_create_logical_replication_slot('phoenix_slot', 'pgoutput')",
+                "INSERT INTO phoenix VALUES (1, 'old')", "DROP TABLE phoenix",
+                "CREATE TABLE phoenix (id int PRIMARY KEY, v text)",
+                "ALTER PUBLICATION phoenix_pub ADD TABLE phoenix",
+                "INSERT INTO phoenix VALUES (1, 'new')");
+        String stop = currentLsn(pg);
+
+        String failure = failsOnce("CREATE TABLE phoenix (id INT, v STRING,"
+                + " PRIMARY KEY (id) NOT ENFORCED) WITH ("
+                + withOptions(pg, "phoenix_slot", "phoenix_pub", "phoenix")
+                + ", 'scan.bounded.stop-lsn' = '" + stop + "')", "SELECT * FROM phoenix");
+
+        assertThat(failure).contains("dropped and created again").contains("public.phoenix")
+                .contains("at LSN").contains("'scan.startup.mode' = 'initial'");
+    }
+
+    @Test
+    void aColumnRetypedBeyondItsDeclaredTypeEndsTheJobAndOneWithinGoesOn() throws Exception {
+        pg.execute("CREATE TABLE widened (id int PRIMARY KEY, n int, label varchar(10))",
+                "CREATE PUBLICATION widened_pub FOR TABLE widened",
+                "SELECT pg_create_logical_replication_slot('widened_slot', 'pgoutput')");
+        StreamTableEnvironment tEnv = SqlTestSupport.tableEnv();
+        tEnv.getConfig().set("restart-strategy.type", "fixed-delay");
+        tEnv.getConfig().set("restart-strategy.fixed-delay.attempts",
+                String.valueOf(Integer.MAX_VALUE));
+        tEnv.getConfig().set("restart-strategy.fixed-delay.delay", "200 ms");
+        tEnv.executeSql("CREATE TABLE widened (id INT, n INT, label STRING,"
+                + " PRIMARY KEY (id) NOT ENFORCED) WITH ("
+                + withOptions(pg, "widened_slot", "widened_pub", "widened") + ")");
+        TableResult result = tEnv.executeSql("SELECT * FROM widened");
+        JobClient job = result.getJobClient().orElseThrow();
+        try (var it = result.collect()) {
+            pg.execute("INSERT INTO widened VALUES (1, 5, 'short')",
+                    // Within STRING: goes on.
+                    "ALTER TABLE widened ALTER COLUMN label TYPE varchar(40)",
+                    "INSERT INTO widened VALUES (2, 6, 'a longer label')");
+            assertThat(it.next().getField(0)).isEqualTo(1);
+            assertThat(it.next().getField(0)).isEqualTo(2);
+            // Beyond INT: ends the job.
+            pg.execute("ALTER TABLE widened ALTER COLUMN n TYPE bigint",
+                    "INSERT INTO widened VALUES (3, 9000000000, 'x')");
+            String failure = awaitFailure(job);
+            assertThat(failure).contains("Column 'n' of public.widened is bigint")
+                    .contains("declared SQL type INT").contains("at LSN");
+        }
+    }
+
+    /** Runs {@code query} over the table of {@code ddl} under a restart-for-ever strategy. */
+    private static String failsOnce(String ddl, String query) throws Exception {
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(FailsOnce.restartingForEver());
+        tEnv.executeSql(ddl);
+        JobClient job = tEnv.executeSql(query).getJobClient().orElseThrow();
+        return awaitFailure(job);
+    }
+
+    private static String awaitFailure(JobClient job) throws Exception {
+        try {
+            job.getJobExecutionResult().get(FailsOnce.BOUND.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertThat(ExceptionUtils.findThrowable(e, SuppressRestartsException.class))
+                    .as("failed without restarts").isPresent();
+            return ExceptionUtils.stringifyException(e);
+        } catch (TimeoutException e) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+            throw new AssertionError("The job still runs: it restarts instead of ending once");
+        }
+        throw new AssertionError("The job finished instead of failing");
+    }
+}
