@@ -121,6 +121,30 @@ class PgWalTableDdlITCase {
         }
     }
 
+    @Test
+    void anAddedColumnGoesOnAndADroppedDeclaredColumnEndsTheJob() throws Exception {
+        pg.execute("CREATE TABLE shrinking (id int PRIMARY KEY, a text, b text)",
+                "CREATE PUBLICATION shrinking_pub FOR TABLE shrinking",
+                "SELECT pg_create_logical_replication_slot('shrinking_slot', 'pgoutput')");
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(FailsOnce.restartingForEver());
+        tEnv.executeSql("CREATE TABLE shrinking (id INT, a STRING, b STRING,"
+                + " PRIMARY KEY (id) NOT ENFORCED) WITH ("
+                + withOptions(pg, "shrinking_slot", "shrinking_pub", "shrinking") + ")");
+        TableResult result = tEnv.executeSql("SELECT * FROM shrinking");
+        JobClient job = result.getJobClient().orElseThrow();
+        try (var it = result.collect()) {
+            pg.execute("ALTER TABLE shrinking ADD COLUMN c int",
+                    "INSERT INTO shrinking VALUES (1, 'x', 'y', 3)");
+            Row first = it.next();
+            assertThat(first.getArity()).isEqualTo(3);
+            assertThat(first.getField(2)).isEqualTo("y");
+            pg.execute("ALTER TABLE shrinking DROP COLUMN b",
+                    "INSERT INTO shrinking VALUES (2, 'z', 4)");
+            assertThat(awaitFailure(job)).contains("Column 'b' of public.shrinking")
+                    .contains("not in the replicated row");
+        }
+    }
+
     /** Runs {@code query} over the table of {@code ddl} under a restart-for-ever strategy. */
     private static String failsOnce(String ddl, String query) throws Exception {
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(FailsOnce.restartingForEver());
