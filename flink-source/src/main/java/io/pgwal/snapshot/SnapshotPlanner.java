@@ -81,10 +81,40 @@ public final class SnapshotPlanner {
             for (QualifiedName name : tableNames(c, config)) {
                 describe(c, name, config.publicationName());
                 checkCanRead(c, config, name);
+                checkNoRowFilter(c, config, name);
             }
         } catch (SQLException e) {
             throw new PgWalException("Checking the tables to snapshot on " + config.jdbcUrl()
                     + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A publication row filter (PostgreSQL 15+) limits the rows the stream sends; the snapshot
+     * would read the others too and emit rows the publication leaves out, so such a table is
+     * refused before anything is read.
+     */
+    private static void checkNoRowFilter(Connection c, PgWalConnectionConfig config,
+            QualifiedName name) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 15) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT rowfilter FROM"
+                + " pg_catalog.pg_publication_tables WHERE pubname = ? AND schemaname = ?"
+                + " AND tablename = ? AND rowfilter IS NOT NULL")) {
+            ps.setString(1, config.publicationName());
+            ps.setString(2, name.schema());
+            ps.setString(3, name.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new PgWalException("Publication '" + config.publicationName() + "'"
+                            + " (option 'publication.name') publishes only the rows of " + name
+                            + " WHERE " + rs.getString(1) + ", and the initial snapshot does not"
+                            + " apply row filters: it would emit the other rows too. Use a"
+                            + " publication without a row filter for this table, or start with"
+                            + " 'scan.startup.mode' = 'committed-offset' (no snapshot)");
+                }
+            }
         }
     }
 

@@ -231,6 +231,21 @@ class PgWalTableLifeITCase {
                 .contains("pg_drop_replication_slot('prepared_slot')");
     }
 
+    @Test
+    void aRowFilteredPublicationIsRefusedForTheSnapshot() throws Exception {
+        pg.execute("CREATE TABLE regional (id int PRIMARY KEY, region text)",
+                "CREATE PUBLICATION regional_pub FOR TABLE regional WHERE (region = 'EU')",
+                "INSERT INTO regional VALUES (1, 'EU'), (2, 'US')");
+
+        String failure = failsOnce(pg.sourceBuilder("regional_slot", "regional_pub")
+                .startupMode(StartupMode.INITIAL));
+
+        assertThat(failure).contains("regional_pub").contains("public.regional")
+                .contains("region = 'EU'").contains("'committed-offset'");
+        assertThat(pg.queryString("SELECT count(*) FROM pg_replication_slots"
+                + " WHERE slot_name = 'regional_slot'")).isEqualTo("0");
+    }
+
     /** Reads everything committed until now (a bounded job), with a fresh source. */
     private static List<GenericRecord> readAll(PgWalSourceBuilder source) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
