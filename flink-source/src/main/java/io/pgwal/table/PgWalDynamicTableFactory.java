@@ -70,12 +70,25 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         });
         PgWalSource source = buildSource(options, schema, table, jdbc);
         PgTable info;
+        Set<String> sent = new HashSet<>();
         try (Connection c = ReplicationSetup.connect(source.config(), false)) {
             info = PgCatalog.table(c, schema, table)
                     .orElseThrow(() -> new ValidationException("Table '" + schema + "." + table
                             + "' (options '" + SCHEMA_NAME.key() + "' and '" + TABLE_NAME.key()
                             + "') does not exist in database '"
                             + options.get(PgWalSourceOptions.DATABASE_NAME) + "'."));
+            // The columns pgoutput will send: the publication's column list (PostgreSQL 15+),
+            // never a generated column before PostgreSQL 18 (and then only a listed one).
+            var published = PgCatalog.publishedColumns(c, source.config().publicationName(),
+                    schema, table);
+            boolean generatedSent = c.getMetaData().getDatabaseMajorVersion() >= 18
+                    && published.isPresent();
+            for (var col : info.columns()) {
+                boolean listed = published.map(l -> l.contains(col.name())).orElse(true);
+                if (listed && (!col.generated() || generatedSent)) {
+                    sent.add(col.name());
+                }
+            }
         } catch (SQLException | PgWalException e) {
             throw new ValidationException("Cannot read the definition of " + schema + "." + table
                     + " from " + source.config().jdbcUrl() + " (options '"
@@ -83,7 +96,8 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
                     + "', '" + PgWalSourceOptions.USERNAME.key() + "'): " + e.getMessage(), e);
         }
         TableValidator.Result shape =
-                TableValidator.validate(info, context.getCatalogTable().getResolvedSchema());
+                TableValidator.validate(info, context.getCatalogTable().getResolvedSchema(), sent,
+                        source.config().publicationName());
         CapturedTable captured = new CapturedTable(Integer.toUnsignedLong(info.oid()),
                 shape.typeOids(), shape.typeModifiers(), truncateHandling(options));
         return new PgWalDynamicTableSource(source, schema, table, shape.columns(),

@@ -33,7 +33,13 @@ final class TableValidator {
     record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows,
             int[] typeOids, int[] typeModifiers) {}
 
-    static Result validate(PgTable info, ResolvedSchema declared) {
+    /**
+     * @param sent the columns pgoutput sends of the table (its publication's column list, and no
+     *     generated column before PostgreSQL 18): a declared column outside it would never get a
+     *     value
+     */
+    static Result validate(PgTable info, ResolvedSchema declared, java.util.Set<String> sent,
+            String publication) {
         List<Column> physical = declared.getColumns().stream().filter(Column::isPhysical).toList();
         String[] names = new String[physical.size()];
         LogicalType[] types = new LogicalType[physical.size()];
@@ -47,6 +53,17 @@ final class TableValidator {
                 throw new ValidationException("Column '" + c.getName() + "' is declared but table "
                         + info.qualifiedName() + " has no such column (it has "
                         + info.columns().stream().map(PgColumn::name).toList() + ").");
+            }
+            if (!sent.contains(c.getName())) {
+                throw new ValidationException("Column '" + c.getName() + "' is declared, but"
+                        + " publication '" + publication + "' never sends it ("
+                        + (pg.get().generated() ? "a generated column, published only by"
+                                + " PostgreSQL 18+ with publish_generated_columns = stored"
+                                : "it is not in the publication's column list for "
+                                        + info.qualifiedName())
+                        + "): every row would have NULL there. Leave the column out of the SQL"
+                        + " table, or publish it (ALTER PUBLICATION ... SET TABLE "
+                        + info.qualifiedName() + " (...)).");
             }
             Optional<String> expected = PgTypeCompatibility.check(pg.get(), types[i]);
             if (expected.isPresent()) {

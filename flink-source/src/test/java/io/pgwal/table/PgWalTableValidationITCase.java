@@ -50,6 +50,22 @@ class PgWalTableValidationITCase {
     }
 
     @Test
+    void aColumnThePublicationNeverSendsIsRejected() {
+        pg.execute("CREATE TABLE listed (id int PRIMARY KEY, shown text, hidden text,"
+                        + " total int GENERATED ALWAYS AS (id * 2) STORED)",
+                "CREATE PUBLICATION listed_pub FOR TABLE listed (id, shown)",
+                "CREATE PUBLICATION all_pub FOR TABLE listed");
+        plan("id INT, shown STRING, PRIMARY KEY (id) NOT ENFORCED",
+                withOptions(pg, "s", "listed_pub", "listed"));
+        assertRejected("id INT, hidden STRING, PRIMARY KEY (id) NOT ENFORCED",
+                withOptions(pg, "s", "listed_pub", "listed"), "'hidden'", "listed_pub",
+                "column list");
+        // PostgreSQL 17 never sends a generated column.
+        assertRejected("id INT, total INT, PRIMARY KEY (id) NOT ENFORCED",
+                withOptions(pg, "s", "all_pub", "listed"), "'total'", "generated column");
+    }
+
+    @Test
     void missingRequiredOption() {
         String options = withOptions(pg, "s", "val_pub", "items").replaceFirst("'hostname' = '[^']*', ", "");
         assertRejected("id INT, PRIMARY KEY (id) NOT ENFORCED", options, "Missing required options", "hostname");
