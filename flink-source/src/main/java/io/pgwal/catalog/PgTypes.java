@@ -2,12 +2,10 @@ package io.pgwal.catalog;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.table.types.logical.LogicalTypeRoot;
 
 /**
  * The one table of what pgwal knows about PostgreSQL types, by type OID: the form of their values
@@ -94,15 +92,16 @@ public final class PgTypes {
      * @param docName the name the docs use (the SQL standard spelling, e.g. {@code integer})
      * @param avro the Avro form of its values
      * @param fixedLength {@code typlen > 0}: never TOASTed, so pgoutput always sends the value
-     * @param sqlTypes the Flink SQL type roots a column of this type may be declared as (lossless
+     * @param sqlTypes the names of the Flink SQL type roots ({@code LogicalTypeRoot}; as names, so
+     *     that the stream does not need Flink's table classes) a column of this type may be
+     *     declared as (lossless
      *     widening only); for numeric, those of a numeric(p,s) with p ≤ 38
      * @param sqlDoc those types as the docs and error messages write them
      */
     public record PgType(int oid, String name, String docName, AvroForm avro, boolean fixedLength,
-            Set<LogicalTypeRoot> sqlTypes, String sqlDoc) {}
+            Set<String> sqlTypes, String sqlDoc) {}
 
-    private static final Set<LogicalTypeRoot> STRING_ROOTS =
-            Collections.unmodifiableSet(EnumSet.of(LogicalTypeRoot.CHAR, LogicalTypeRoot.VARCHAR));
+    private static final Set<String> STRING_ROOTS = Set.of("CHAR", "VARCHAR");
 
     /** Any type not listed: its text form, declared as STRING. */
     public static final PgType OTHER = new PgType(0, "other", "all other types", AvroForm.STRING,
@@ -116,27 +115,27 @@ public final class PgTypes {
      */
     private static final List<PgType> KINDS = List.of(
             new PgType(0, "array", "arrays", AvroForm.ARRAY, false,
-                    Set.of(LogicalTypeRoot.ARRAY), "ARRAY<T>"),
+                    Set.of("ARRAY"), "ARRAY<T>"),
             new PgType(0, "enum", "enum types", AvroForm.STRING, true, STRING_ROOTS, "STRING"),
             new PgType(0, "composite", "composite types", AvroForm.RECORD, false,
-                    Set.of(LogicalTypeRoot.ROW), "ROW<...>"),
+                    Set.of("ROW"), "ROW<...>"),
             new PgType(0, "hstore", "hstore", AvroForm.MAP, false,
-                    Set.of(LogicalTypeRoot.MAP), "MAP<STRING, STRING>"));
+                    Set.of("MAP"), "MAP<STRING, STRING>"));
 
     static {
-        add(BOOL, "bool", "boolean", AvroForm.BOOLEAN, true, "BOOLEAN", LogicalTypeRoot.BOOLEAN);
+        add(BOOL, "bool", "boolean", AvroForm.BOOLEAN, true, "BOOLEAN", "BOOLEAN");
         add(INT2, "int2", "smallint", AvroForm.INT, true, "SMALLINT, INT or BIGINT",
-                LogicalTypeRoot.SMALLINT, LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
+                "SMALLINT", "INTEGER", "BIGINT");
         add(INT4, "int4", "integer", AvroForm.INT, true, "INT or BIGINT",
-                LogicalTypeRoot.INTEGER, LogicalTypeRoot.BIGINT);
-        add(INT8, "int8", "bigint", AvroForm.LONG, true, "BIGINT", LogicalTypeRoot.BIGINT);
-        add(OID, "oid", "oid", AvroForm.LONG, true, "BIGINT", LogicalTypeRoot.BIGINT);
+                "INTEGER", "BIGINT");
+        add(INT8, "int8", "bigint", AvroForm.LONG, true, "BIGINT", "BIGINT");
+        add(OID, "oid", "oid", AvroForm.LONG, true, "BIGINT", "BIGINT");
         add(FLOAT4, "float4", "real", AvroForm.FLOAT, true, "FLOAT or DOUBLE",
-                LogicalTypeRoot.FLOAT, LogicalTypeRoot.DOUBLE);
+                "FLOAT", "DOUBLE");
         add(FLOAT8, "float8", "double precision", AvroForm.DOUBLE, true, "DOUBLE",
-                LogicalTypeRoot.DOUBLE);
+                "DOUBLE");
         add(NUMERIC, "numeric", "numeric(p,s)", AvroForm.DECIMAL, false, "DECIMAL(p, s)",
-                LogicalTypeRoot.DECIMAL);
+                "DECIMAL");
         add(TEXT, "text", "text", AvroForm.STRING, false, "STRING");
         add(VARCHAR, "varchar", "varchar", AvroForm.STRING, false, "STRING");
         add(BPCHAR, "bpchar", "char", AvroForm.STRING, false, "STRING");
@@ -146,27 +145,26 @@ public final class PgTypes {
         add(JSONB, "jsonb", "jsonb", AvroForm.STRING, false, "STRING");
         add(UUID, "uuid", "uuid", AvroForm.UUID, true, "STRING");
         add(BYTEA, "bytea", "bytea", AvroForm.BYTES, false, "BYTES",
-                LogicalTypeRoot.BINARY, LogicalTypeRoot.VARBINARY);
-        add(DATE, "date", "date", AvroForm.DATE, true, "DATE", LogicalTypeRoot.DATE);
+                "BINARY", "VARBINARY");
+        add(DATE, "date", "date", AvroForm.DATE, true, "DATE", "DATE");
         add(TIME, "time", "time", AvroForm.TIME_MICROS, true, "TIME",
-                LogicalTypeRoot.TIME_WITHOUT_TIME_ZONE);
+                "TIME_WITHOUT_TIME_ZONE");
         add(TIMESTAMP, "timestamp", "timestamp", AvroForm.LOCAL_TIMESTAMP_MICROS, true,
-                "TIMESTAMP(p)", LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE);
+                "TIMESTAMP(p)", "TIMESTAMP_WITHOUT_TIME_ZONE");
         add(TIMESTAMPTZ, "timestamptz", "timestamptz", AvroForm.TIMESTAMP_MICROS, true,
-                "TIMESTAMP_LTZ(p)", LogicalTypeRoot.TIMESTAMP_WITH_LOCAL_TIME_ZONE);
+                "TIMESTAMP_LTZ(p)", "TIMESTAMP_WITH_LOCAL_TIME_ZONE");
         add(INTERVAL, "interval", "interval", AvroForm.INTERVAL, true,
-                "ROW<months INT, days INT, micros BIGINT>", LogicalTypeRoot.ROW);
+                "ROW<months INT, days INT, micros BIGINT>", "ROW");
         add(MONEY, "money", "money", AvroForm.MONEY, true, "DECIMAL(p, 2) with 19 <= p <= 38",
-                LogicalTypeRoot.DECIMAL);
+                "DECIMAL");
     }
 
     private PgTypes() {}
 
     /** Declarable as STRING (CHAR/VARCHAR) when no SQL type roots are given. */
     private static void add(int oid, String name, String docName, AvroForm avro,
-            boolean fixedLength, String sqlDoc, LogicalTypeRoot... sql) {
-        Set<LogicalTypeRoot> roots = sql.length == 0 ? STRING_ROOTS
-                : Collections.unmodifiableSet(EnumSet.copyOf(List.of(sql)));
+            boolean fixedLength, String sqlDoc, String... sql) {
+        Set<String> roots = sql.length == 0 ? STRING_ROOTS : Set.of(sql);
         TYPES.put(oid, new PgType(oid, name, docName, avro, fixedLength, roots, sqlDoc));
     }
 

@@ -86,7 +86,7 @@ final class PgTypeCompatibility {
                     && r.getTypeAt(1).getTypeRoot() == LogicalTypeRoot.INTEGER
                     && r.getTypeAt(2).getTypeRoot() == LogicalTypeRoot.BIGINT;
         }
-        return t.scalarType().sqlTypes().contains(declared.getTypeRoot());
+        return t.scalarType().sqlTypes().contains(declared.getTypeRoot().name());
     }
 
     /** The DECIMAL a numeric or money arrives as, or null when it arrives as text. */
@@ -101,7 +101,7 @@ final class PgTypeCompatibility {
     }
 
     private static boolean isString(LogicalType declared) {
-        return PgTypes.OTHER.sqlTypes().contains(declared.getTypeRoot());
+        return PgTypes.OTHER.sqlTypes().contains(declared.getTypeRoot().name());
     }
 
     /** What a column of type {@code t} may be declared as, for error messages. */
