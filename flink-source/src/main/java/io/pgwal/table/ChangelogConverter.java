@@ -327,7 +327,7 @@ final class ChangelogConverter implements Serializable {
             row.setField(i, getters()[i].getFieldOrNull(physical));
         }
         for (int i = 0; i < metadata.length; i++) {
-            row.setField(columns.length + i, metadata[i].read(source));
+            row.setField(columns.length + i, metadata[i].read(source, kind));
         }
         return row;
     }

@@ -77,11 +77,16 @@ class PgWalTableMetadataITCase {
                 + " db STRING METADATA FROM 'database_name' VIRTUAL,"
                 + " sch STRING METADATA FROM 'schema_name' VIRTUAL,"
                 + " tbl STRING METADATA FROM 'table_name' VIRTUAL,"
+                + " op_ts TIMESTAMP_LTZ(3) METADATA VIRTUAL, row_kind STRING METADATA VIRTUAL,"
+                + " rel BIGINT METADATA FROM 'relation_oid' VIRTUAL,"
                 + " PRIMARY KEY (id) NOT ENFORCED) WITH ("
                 + withOptions(pg, "meta_slot", "meta_pub", "Events")
                 + ", 'schema-name' = 'shop', 'scan.bounded.stop-lsn' = '" + stop + "')");
         List<Row> rows = collect(tEnv.executeSql(
-                "SELECT id, ts, change_lsn, commit_lsn, txid, db, sch, tbl FROM events"));
+                "SELECT id, ts, change_lsn, commit_lsn, txid, db, sch, tbl, op_ts, row_kind, rel"
+                        + " FROM events"));
+        long relationOid = Long.parseLong(pg.queryString(
+                "SELECT 'shop.\"Events\"'::regclass::oid::text"));
 
         assertThat(rows).hasSize(4);
         for (Row r : rows) {
@@ -97,6 +102,12 @@ class PgWalTableMetadataITCase {
             assertThat(r.getField(4)).as("txid of %s", r).isEqualTo(tx.txid());
             assertThat(List.of(r.getField(5), r.getField(6), r.getField(7)))
                     .containsExactly(pg.database(), "shop", "Events");
+            // Flink CDC's names: op_ts is the commit time in milliseconds, row_kind the kind.
+            assertThat(((Instant) r.getField(8)).toEpochMilli())
+                    .isEqualTo(Math.floorDiv(ts.getEpochSecond() * 1_000_000L
+                            + ts.getNano() / 1_000, 1000L));
+            assertThat(r.getField(9)).isEqualTo("+I");
+            assertThat(r.getField(10)).isEqualTo(relationOid);
         }
         // Both changes of a transaction share its commit LSN and are ordered within it.
         assertThat(rows.get(0).getField(3)).isEqualTo(rows.get(1).getField(3));
