@@ -23,7 +23,17 @@ public final class KafkaPipelineDemo {
 
     private KafkaPipelineDemo() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run();
+            System.exit(0);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1); // also ends the local Flink's threads
+        }
+    }
+
+    private static void run() throws Exception {
         System.out.println("demo-kafka: starting an embedded PostgreSQL and a Kafka broker ...");
         try (TestPostgres pg = TestPostgres.start(); KafkaTestBroker kafka = KafkaTestBroker.start()) {
             pg.executeScript("demo-schema.sql");
