@@ -33,7 +33,7 @@ status=0
 mvn -B -ntp verify -pl jobs -am -Dtest=ExactlyOnceChaosITCase -Dit.test=TaskManagerKillIT \
     -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false \
     -Dpgwal.chaos.seed="$SEED" -Dpgwal.chaos.faults="$FAULTS" -Dpgwal.chaos.kafka.faults="$KAFKA_FAULTS" -Dpgwal.chaos.tm-kills="$KILLS" \
-    -Dpgwal.chaos.rate=2000 -Dpgwal.chaos.tm-rows=$((KILLS * 150000)) > "$LOG" 2>&1 || status=$?
+    -Dpgwal.chaos.rate=2000 -Dpgwal.chaos.tm-rows=$((KILLS * 150000)) -Dpgwal.chaos.tm-kafka-rows=$((KILLS * 150000)) > "$LOG" 2>&1 || status=$?
 grep -E '^(\||Exactly-once chaos run|TaskManager kill run|unexpected changes|chaos: [0-9]+ connection|job failovers at|\[(INFO|ERROR)\] Tests run:|\[INFO\] BUILD|\[ERROR\] BUILD)' "$LOG" || true
 [ "$status" -eq 0 ] && echo "chaos run passed (seed $SEED)" || echo "chaos run FAILED (seed $SEED), see $LOG"
 exit "$status"

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The exactly-once Kafka pipeline: a pgwal source streams the captured tables into Kafka through
@@ -34,7 +35,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * --kafka.topic.prefix pgwal}, {@code --kafka.topic.mapping schema.table=topic,...}, {@code
  * --kafka.transactional-id-prefix} (default {@code pgwal-<slot.name>}; unique per job), {@code
  * --kafka.transaction.timeout 15min} (at most the broker's {@code transaction.max.timeout.ms}),
- * {@code --checkpoint-interval 10s}, plus pgwal source options as {@code --key value} or {@code
+ * {@code --checkpoint-interval 10s}, {@code --stop-at-lsn X/Y} (a bounded run), plus pgwal source options as {@code --key value} or {@code
  * --config file.properties}.
  */
 public final class KafkaSinkJob {
@@ -78,7 +79,11 @@ public final class KafkaSinkJob {
         Map<String, String> options = new LinkedHashMap<>(DemoArguments.parse(args).options());
         Settings kafka = Settings.take(options);
         Duration interval = duration(options.remove("checkpoint-interval"), "10s", "checkpoint-interval");
+        String stop = options.remove("stop-at-lsn");
         PgWalSourceBuilder source = PgWalSource.builder().options(Configuration.fromMap(options));
+        if (stop != null) {
+            source.stopAtLsn(LogSequenceNumber.valueOf(stop));
+        }
         createSchemasTopic(kafka);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(interval.toMillis());

@@ -105,6 +105,22 @@ public final class KafkaTestBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * The committed end of {@code topic}: the sum over its partitions of the last stable offset
+     * (what a {@code read_committed} consumer can read up to; transaction markers count too).
+     */
+    public long committedEndOffset(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         cluster.close();
