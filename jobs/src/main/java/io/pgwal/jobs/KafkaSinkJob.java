@@ -43,7 +43,7 @@ public final class KafkaSinkJob {
     private KafkaSinkJob() {}
 
     /** The Kafka side of the job: where to write and how. */
-    record Settings(String bootstrapServers, KafkaTopics topics, String transactionalIdPrefix,
+    public record Settings(String bootstrapServers, KafkaTopics topics, String transactionalIdPrefix,
             Duration transactionTimeout) {
 
         /**
@@ -51,7 +51,7 @@ public final class KafkaSinkJob {
          *
          * @throws IllegalArgumentException naming the option that is missing or malformed
          */
-        static Settings take(Map<String, String> options) {
+        public static Settings take(Map<String, String> options) {
             String servers = options.remove("kafka.bootstrap.servers");
             if (servers == null || servers.isBlank()) {
                 throw new IllegalArgumentException("--kafka.bootstrap.servers HOST:PORT is required");
@@ -96,7 +96,7 @@ public final class KafkaSinkJob {
      * failures there). Source, step, conversion and sink run at parallelism 1: the stream is one
      * split, and one producer keeps the commit order of every key.
      */
-    static void build(StreamExecutionEnvironment env, PgWalSource source, Settings kafka,
+    public static void build(StreamExecutionEnvironment env, PgWalSource source, Settings kafka,
             MapFunction<GenericRecord, GenericRecord> between) {
         Properties producer = new Properties();
         producer.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
@@ -120,7 +120,7 @@ public final class KafkaSinkJob {
      * Table topics are not created here: create them with the partitions you want, or let the
      * broker create them ({@code auto.create.topics.enable}).
      */
-    static void createSchemasTopic(Settings kafka) throws Exception {
+    public static void createSchemasTopic(Settings kafka) throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
