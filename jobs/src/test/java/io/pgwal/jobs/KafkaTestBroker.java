@@ -121,8 +121,16 @@ public final class KafkaTestBroker implements AutoCloseable {
         }
     }
 
+    /** Stops the broker and deletes its directory. */
     @Override
-    public void close() throws Exception {
-        cluster.close();
+    public void close() {
+        try {
+            cluster.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the Kafka test broker", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the Kafka test broker", e);
+        }
     }
 }
