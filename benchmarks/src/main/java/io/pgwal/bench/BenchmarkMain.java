@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The end-to-end drain benchmark: writes one backlog and drains it several ways, each from its
  * own slot created before the backlog, so every run reads the identical WAL. Flags: --rows N,
- * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,flink-reuse,
+ * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,flink-reuse,kafka,
  * --checkpoint-interval 3s. Prints each run, then a summary with ratios to the raw drain and to
  * pg_recvlogical measured in the same run.
  */
@@ -130,6 +130,15 @@ public final class BenchmarkMain {
                                 f.wallSecondsWithClusterStart());
                         s = System.nanoTime() - (long) (f.seconds() * 1e9);
                     }
+                    case "kafka" -> {
+                        FlinkDrain.Result f = KafkaDrain.run(pg.port(), slot, written, endLsn,
+                                checkpointInterval);
+                        n = f.changes();
+                        note = String.format("timed until the last transaction committed; broker"
+                                + " start excluded (wall incl. local cluster start-up %.1f s)",
+                                f.wallSecondsWithClusterStart());
+                        s = System.nanoTime() - (long) (f.seconds() * 1e9);
+                    }
                     default -> n = Drain.run(Drain.Work.valueOf(w.toUpperCase(java.util.Locale.ROOT)),
                             pg.port(), slot, written, c, 600_000);
                 }
@@ -155,21 +164,23 @@ public final class BenchmarkMain {
                 .findFirst().orElse(Double.NaN);
         double recv = results.stream().filter(r -> r.way().equals("recvlogical"))
                 .mapToDouble(WayResult::median).findFirst().orElse(Double.NaN);
+        double flink = results.stream().filter(r -> r.way().equals("flink"))
+                .mapToDouble(WayResult::median).findFirst().orElse(Double.NaN);
         System.out.println();
         System.out.println("| way | rows/s (median) | min - max | WAL MB/s | x raw | x pg_recvlogical"
-                + " | walsender CPU s | client JVM CPU s | peak memory MB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | x flink | walsender CPU s | client JVM CPU s | peak memory MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (WayResult r : results) {
             double[] s = r.seconds().clone();
             Arrays.sort(s);
-            System.out.printf("| %s | %.0f | %.0f - %.0f | %.1f | %.2f | %.2f | %.2f | %s | %d |%n",
+            System.out.printf("| %s | %.0f | %.0f - %.0f | %.1f | %.2f | %.2f | %.2f | %.2f | %s | %d |%n",
                     r.way(), written / r.median(), written / s[s.length - 1], written / s[0],
-                    walBytes / 1e6 / r.median(), raw / r.median(), recv / r.median(),
+                    walBytes / 1e6 / r.median(), raw / r.median(), recv / r.median(), flink / r.median(),
                     r.medianCpu(), Double.isNaN(r.medianClientCpu()) ? "n/a"
                             : String.format("%.2f", r.medianClientCpu()), r.peakHeapBytes() >> 20);
         }
-        System.out.println("(medians over the runs; x = time of the raw drain or of pg_recvlogical / time"
-                + " of the way; CPU = user + system seconds during the drain, the client's being the whole"
+        System.out.println("(medians over the runs; x = time of the raw drain, of pg_recvlogical or of the"
+                + " discarding Flink job / time of the way; CPU = user + system seconds during the drain, the client's being the whole"
                 + " benchmark JVM incl. GC and JIT; peak memory: heap pools' peak for Java ways, VmHWM for"
                 + " pg_recvlogical)");
     }

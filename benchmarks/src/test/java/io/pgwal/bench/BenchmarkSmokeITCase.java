@@ -15,8 +15,8 @@ class BenchmarkSmokeITCase {
     @Test
     void everyWaySeesExactlyTheBacklogInsertMode() throws Exception {
         Map<String, List<Long>> seen = BenchmarkMain.run(2000, 1000, "insert", 1,
-                List.of("raw", "decode", "avro", "flink", "flink-reuse"), java.time.Duration.ofSeconds(1));
-        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink", "flink-reuse");
+                List.of("raw", "decode", "avro", "flink", "flink-reuse", "kafka"), java.time.Duration.ofSeconds(1));
+        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink", "flink-reuse", "kafka");
         seen.values().forEach(counts -> assertThat(counts).containsExactly(2000L));
     }
 

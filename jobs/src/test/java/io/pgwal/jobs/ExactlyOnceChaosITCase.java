@@ -24,8 +24,8 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,8 +52,8 @@ class ExactlyOnceChaosITCase {
     private static TestPostgres pg;
     private static TcpProxy proxy;
 
-    @BeforeAll
-    static void start() {
+    @BeforeEach
+    void start() {
         // synchronous_commit on: with it off, a crash loses transactions whose COMMIT already
         // returned (PostgreSQL's documented trade-off); the history would list changes that no
         // longer exist. The replication stream never carries them either way.
@@ -64,8 +64,8 @@ class ExactlyOnceChaosITCase {
         proxy = TcpProxy.start("localhost", pg.port());
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterEach
+    void stop() {
         try {
             proxy.close();
         } finally {
@@ -75,15 +75,32 @@ class ExactlyOnceChaosITCase {
 
     @Test
     void everyFaultKindLosesAndRepeatsNothing(@TempDir Path out) throws Exception {
+        run(ChaosSink.files(out), Integer.getInteger("pgwal.chaos.faults", 2 * ChaosFault.values().length));
+    }
+
+    /**
+     * The same into Kafka ({@link KafkaSinkJob}, exactly-once KafkaSink) on a real broker, the
+     * events topic in 3 partitions, read by a {@code read_committed} consumer: every committed
+     * change once, each partition in commit order. {@code -Dpgwal.chaos.kafka.faults=N} (default:
+     * one of each kind).
+     */
+    @Test
+    void everyFaultKindLosesAndRepeatsNothingIntoKafka() throws Exception {
+        try (KafkaTestBroker kafka = KafkaTestBroker.start()) {
+            run(ChaosSink.kafka(kafka, 3),
+                    Integer.getInteger("pgwal.chaos.kafka.faults", ChaosFault.values().length));
+        }
+    }
+
+    private void run(ChaosSink sink, int faults) throws Exception {
         long seed = Long.getLong("pgwal.chaos.seed", System.nanoTime());
-        int faults = Integer.getInteger("pgwal.chaos.faults", 2 * ChaosFault.values().length);
         int rate = Integer.getInteger("pgwal.chaos.rate", 4_000);
-        System.out.println("ExactlyOnceChaosITCase seed=" + seed + " faults=" + faults);
+        System.out.println("ExactlyOnceChaosITCase (" + sink.runName() + "s) seed=" + seed + " faults=" + faults);
         Random random = new Random(seed);
         List<ChaosFault> plan = plan(random, faults);
 
         FailureInjector.reset();
-        JobClient job = startJob(out);
+        JobClient job = startJob(sink);
         ChaosFault.Context ctx = new ChaosFault.Context(pg, proxy, random, "chaos_slot");
         Map<String, Integer> history;
         try (ChaosWorkload workload = new ChaosWorkload(pg, random.nextLong(), rate)) {
@@ -114,11 +131,11 @@ class ExactlyOnceChaosITCase {
                     + workload.uncertainCommits() + " commits failed and were resolved");
             workload.assertModelMatchesServer();
         }
-        List<List<Change>> files = awaitCommitted(out, history.size());
+        List<List<Change>> files = awaitCommitted(sink, history.size());
         job.cancel().get(1, TimeUnit.MINUTES);
 
         ChaosReport report = ChaosReport.of(plan, history, files);
-        System.out.println(report.table(seed));
+        System.out.println(report.table(seed, sink.runName()));
         System.out.println(report.failuresInsideTransactions(FailureInjector.failedAt()));
         assertThat(FailureInjector.injected()).as("injected job failures, seed " + seed)
                 .isEqualTo(plan.stream().filter(ChaosFault::failsTheJob).count());
@@ -136,7 +153,7 @@ class ExactlyOnceChaosITCase {
         return plan;
     }
 
-    private static JobClient startJob(Path out) throws Exception {
+    private static JobClient startJob(ChaosSink sink) throws Exception {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10_000);
@@ -144,13 +161,13 @@ class ExactlyOnceChaosITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.enableCheckpointing(300);
         // Through the proxy, so the network can fail; reconnects patient enough for a restart.
-        AvroFileSinkJob.build(env, pg.sourceBuilder("chaos_slot", "chaos_pub")
+        sink.build(env, pg.sourceBuilder("chaos_slot", "chaos_pub")
                         .port(proxy.port())
                         .connectTimeout(Duration.ofSeconds(5))
                         .reconnect(30, Duration.ofMillis(100))
                         .statusInterval(Duration.ofMillis(500))
                         .build(),
-                out.toUri().toString(), new FailureInjector());
+                new FailureInjector());
         return env.executeAsync("pgwal chaos");
     }
 
@@ -189,17 +206,17 @@ class ExactlyOnceChaosITCase {
     }
 
     /** Waits (at most 3 minutes) until the committed files hold {@code expected} records, plus a while. */
-    private static List<List<Change>> awaitCommitted(Path out, int expected) throws Exception {
+    private static List<List<Change>> awaitCommitted(ChaosSink sink, int expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         int committed;
-        while ((committed = count(CommittedAvroFiles.read(out, r -> 0))) < expected
+        while ((committed = count(sink.committed())) < expected
                 && System.nanoTime() < deadline) {
-            System.out.println("chaos: " + committed + " of " + expected + " changes committed to files, "
+            System.out.println("chaos: " + committed + " of " + expected + " changes committed, "
                     + FailureInjector.seen() + " records seen");
             Thread.sleep(1_000);
         }
         Thread.sleep(1_500); // a few more checkpoints: late duplicates would show up now
-        return CommittedAvroFiles.read(out, Change::of);
+        return sink.committed();
     }
 
     private static int count(List<? extends List<?>> files) {
@@ -283,10 +300,11 @@ class ExactlyOnceChaosITCase {
             return kind == null ? segment == 0 : segment > 0 && plan.get(segment - 1) == kind;
         }
 
-        String table(long seed) {
+        String table(long seed, String runName) {
             Map<ChaosFault, Integer> counts = new EnumMap<>(ChaosFault.class);
             plan.forEach(f -> counts.merge(f, 1, Integer::sum));
-            StringBuilder t = new StringBuilder("\nExactly-once chaos run, seed " + seed + "\n"
+            StringBuilder t = new StringBuilder("\nExactly-once chaos run (into "
+                    + runName + "s), seed " + seed + "\n"
                     + "| fault kind | faults | changes written after it | streamed | lost | duplicated |\n"
                     + "|---|---:|---:|---:|---:|---:|\n");
             List<ChaosFault> kinds = new ArrayList<>(counts.keySet());
@@ -302,16 +320,18 @@ class ExactlyOnceChaosITCase {
                     kinds.stream().mapToLong(this::lost).sum(),
                     kinds.stream().mapToLong(this::duplicated).sum()));
             t.append("unexpected changes: ").append(unexpected())
-                    .append("; part files out of commit order: ").append(filesOutOfOrder).append('\n');
+                    .append("; records out of commit order inside a ").append(runName).append(": ")
+                    .append(filesOutOfOrder).append('\n');
             return t.toString();
         }
 
         void assertExactlyOnce(long seed) {
             String as = "seed " + seed;
             assertThat(unexpected()).as("changes that were never committed, " + as).isZero();
-            assertThat(filesOutOfOrder).as("records out of commit order inside a part file, " + as).isZero();
+            assertThat(filesOutOfOrder).as("records out of commit order inside a part file or partition, "
+                    + as).isZero();
             assertThat(inCommitOrder.stream().map(Change::description).toList())
-                    .as("committed files against the committed history, " + as)
+                    .as("what was committed against the committed history, " + as)
                     .hasSize(history.size())
                     .isEqualTo(new ArrayList<>(history.keySet()));
         }

@@ -3,6 +3,7 @@ package io.pgwal.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgwal.avro.Envelope.FieldName;
+import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
 import java.io.File;
 import java.net.URI;
@@ -75,7 +76,7 @@ class TaskManagerKillIT {
 
         // Each kill lands once a checkpoint has committed more files, i.e. mid-stream with state
         // to restore, after a seeded extra delay.
-        int killed = killTaskManagers(out, kills, random, 1_500, "");
+        int killed = killTaskManagers(() -> CommittedAvroFiles.list(out).size(), kills, random, 1_500, "");
 
         List<String> expected = new ArrayList<>();
         for (int id = 1; id <= rows; id++) {
@@ -106,6 +107,69 @@ class TaskManagerKillIT {
     }
 
     /**
+     * The Kafka job ({@link KafkaSinkJob}, exactly-once KafkaSink) on the standalone cluster, into
+     * a broker in this JVM: TaskManagers killed mid-stream, and a {@code read_committed} consumer
+     * still finds every change once, in commit order inside each partition.
+     */
+    @Test
+    void killedTaskManagersLoseAndRepeatNothingIntoKafka() throws Exception {
+        long seed = Long.getLong("pgwal.chaos.seed", System.nanoTime());
+        int kills = Integer.getInteger("pgwal.chaos.tm-kills", 2);
+        int rows = Integer.getInteger("pgwal.chaos.tm-kafka-rows", 200_000);
+        System.out.println("TaskManagerKillIT (Kafka) seed=" + seed + " kills=" + kills + " rows=" + rows);
+        Random random = new Random(seed);
+        pg.execute("CREATE TABLE kq (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION kq_pub FOR TABLE kq",
+                "SELECT pg_create_logical_replication_slot('kq_slot', 'pgoutput')");
+        for (int tx = 0; tx < 20; tx++) {
+            int from = tx * (rows / 20) + 1;
+            pg.execute("INSERT INTO kq SELECT i, md5(i::text) FROM generate_series(" + from + ", "
+                    + (from + rows / 20 - 1) + ") i");
+        }
+        pg.execute("UPDATE kq SET v = 'updated' WHERE id % 1000 = 0");
+        try (KafkaTestBroker kafka = KafkaTestBroker.start()) {
+            KafkaTopics topics = KafkaTopics.of("pgwal", null);
+            String topic = topics.topicOf("public", "kq");
+            kafka.createTopics(3, topic);
+            submit(KafkaSinkJob.class, List.of("--kafka.bootstrap.servers", kafka.bootstrapServers(),
+                    "--kafka.transactional-id-prefix", "pgwal-tm-kill"), "kq",
+                    "--scan.startup.mode", "committed-offset");
+            int killed = killTaskManagers(() -> kafka.committedEndOffset(topic), kills, random, 1_500, "");
+
+            Map<String, Integer> copies = new HashMap<>();
+            long outOfOrder = 0;
+            for (List<ExactlyOnceChaosITCase.Change> partition : CommittedKafkaRecords.read(kafka, topics,
+                    List.of(topic), r -> new ExactlyOnceChaosITCase.Change(Envelopes.commitLsn(r),
+                            Envelopes.txIndex(r), r.get("op") + " " + ((GenericRecord) r.get("after")).get("id")))) {
+                for (int i = 0; i < partition.size(); i++) {
+                    ExactlyOnceChaosITCase.Change c = partition.get(i);
+                    copies.merge(c.description(), 1, Integer::sum);
+                    ExactlyOnceChaosITCase.Change previous = i == 0 ? null : partition.get(i - 1);
+                    if (previous != null && (Long.compareUnsigned(previous.commitLsn(), c.commitLsn()) > 0
+                            || previous.commitLsn() == c.commitLsn() && previous.txIndex() >= c.txIndex())) {
+                        outOfOrder++;
+                    }
+                }
+            }
+            long lost = 0;
+            for (int id = 1; id <= rows; id++) {
+                lost += (copies.containsKey("INSERT " + id) ? 0 : 1)
+                        + (id % 1000 == 0 && !copies.containsKey("UPDATE " + id) ? 1 : 0);
+            }
+            long duplicated = copies.values().stream().mapToLong(n -> n - 1).sum();
+            System.out.printf("%nTaskManager kill run into Kafka, seed %d%n"
+                    + "| TaskManager SIGKILL on a standalone cluster, into Kafka | %d | %d | %d | %d | %d |%n",
+                    seed, killed, rows + rows / 1000, copies.values().stream().mapToLong(n -> n).sum(),
+                    lost, duplicated);
+            assertThat(killed).as("kills, seed " + seed).isPositive();
+            assertThat(lost).as("lost, seed " + seed).isZero();
+            assertThat(duplicated).as("duplicated, seed " + seed).isZero();
+            assertThat(copies).as("unexpected, seed " + seed).hasSize(rows + rows / 1000);
+            assertThat(outOfOrder).as("out of commit order in a partition, seed " + seed).isZero();
+        }
+    }
+
+    /**
      * TaskManagers killed while the initial snapshot runs (the JobManager, which holds the
      * snapshot's session, survives): every row arrives exactly once as a READ record.
      */
@@ -124,7 +188,8 @@ class TaskManagerKillIT {
         // initial (the default): the rows first; the stop LSN lies before the snapshot, so the
         // job ends once the snapshot is done.
         submit(out, "s", "--scan.incremental.snapshot.chunk.size", "10000");
-        int killed = killTaskManagers(out, kills, random, 1_000, " during the snapshot");
+        int killed = killTaskManagers(() -> CommittedAvroFiles.list(out).size(), kills, random, 1_000,
+                " during the snapshot");
 
         Map<String, Integer> copies = new HashMap<>();
         for (List<String> file : CommittedAvroFiles.read(out,
@@ -153,13 +218,13 @@ class TaskManagerKillIT {
      * then waits for the bounded job to finish. Returns the kills made (fewer when the job ended
      * first).
      */
-    private static int killTaskManagers(Path out, int kills, Random random, int maxDelayMillis,
-            String when) throws Exception {
+    private static int killTaskManagers(Committed committed, int kills, Random random,
+            int maxDelayMillis, String when) throws Exception {
         int killed = 0;
         while (killed < kills) {
-            int filesBefore = CommittedAvroFiles.list(out).size();
-            await(() -> CommittedAvroFiles.list(out).size() > filesBefore || !"RUNNING".equals(jobState()),
-                    "no new committed file");
+            long before = committed.count();
+            await(() -> committed.count() > before || !"RUNNING".equals(jobState()),
+                    "nothing new committed");
             Thread.sleep(random.nextInt(maxDelayMillis));
             if (!"RUNNING".equals(jobState())) {
                 break; // the bounded job is done: fewer kills than asked, reported as such
@@ -168,7 +233,7 @@ class TaskManagerKillIT {
             cluster("add-taskmanager");
             killed++;
             System.out.println("TaskManager kill " + killed + "/" + kills + when + ", after "
-                    + CommittedAvroFiles.list(out).size() + " committed files");
+                    + committed.count() + " committed files or offsets");
         }
         await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
         assertThat(jobState()).isEqualTo("FINISHED");
@@ -181,12 +246,19 @@ class TaskManagerKillIT {
      * source options; it becomes the job under test.
      */
     private static void submit(Path out, String name, String... options) throws Exception {
+        submit(AvroFileSinkJob.class, List.of("--output", out.toUri().toString()), name, options);
+    }
+
+    /** The same for {@code job} (a main class of the job jar) with its own sink arguments. */
+    private static void submit(Class<?> job, List<String> sinkArgs, String name, String... options)
+            throws Exception {
         File jar;
         try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
             jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
         }
-        List<String> args = new ArrayList<>(List.of("submit", "-c", AvroFileSinkJob.class.getName(),
-                jar.getPath(), "--output", out.toUri().toString(), "--checkpoint-interval", "1s",
+        List<String> args = new ArrayList<>(List.of("submit", "-c", job.getName(), jar.getPath()));
+        args.addAll(sinkArgs);
+        args.addAll(List.of("--checkpoint-interval", "1s",
                 "--stop-at-lsn", pg.currentInsertLsn().asString(),
                 "--hostname", "localhost", "--port", Integer.toString(pg.port()),
                 "--username", pg.user(), "--database-name", pg.database(),
@@ -214,6 +286,11 @@ class TaskManagerKillIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         int i = body.indexOf("\"state\":\"");
         return i < 0 ? "NONE" : body.substring(i + 9, body.indexOf('"', i + 9));
+    }
+
+    /** How much a sink has committed so far (files, offsets), to kill after progress. */
+    private interface Committed {
+        long count() throws Exception;
     }
 
     private interface Check {
