@@ -21,8 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A fast shutdown of PostgreSQL ({@code pg_ctl stop -m fast}, a planned switchover or minor
  * upgrade) under an idle, caught-up job. The walsender exits only once its client confirmed all
- * WAL it sent, the shutdown checkpoint included; pgwal confirms only what a completed checkpoint
- * covers, so the stop waits for the job's next checkpoint. Confirming earlier cannot be made safe:
+ * WAL it sent; pgwal confirms only what a completed checkpoint covers, so once the walsender has
+ * sent WAL past the last confirmed position (changes, or just WAL the publication does not cover),
+ * the stop waits for the job's next checkpoint. Confirming earlier cannot be made safe:
  * a restore from the last completed checkpoint would then find the slot ahead of it, and pgwal
  * could not tell that gap (only the shutdown checkpoint) from one that held changes. The bound is
  * the checkpoint interval: measured here with 1 s (the stop takes seconds) and with 10 minutes
@@ -81,8 +82,14 @@ class PgWalShutdownITCase {
         JobClient job = start("sd_slow_slot", "shutdown-slow", Duration.ofMinutes(10));
         boolean stopped;
         try {
-            // Streaming and idle: the walsender of this slot is active.
+            // Streaming and idle: the walsender of this slot is active. The database is not:
+            // WAL of a table the publication does not cover (like the running-xacts records a
+            // server writes by itself) moves the walsender's sent position past the confirmed one,
+            // with nothing emitted.
             awaitActive("sd_slow_slot");
+            pg.execute("CREATE TABLE IF NOT EXISTS elsewhere (id int)",
+                    "INSERT INTO elsewhere SELECT generate_series(1, 100)");
+            awaitSentPast("sd_slow_slot", pg.queryString("SELECT pg_current_wal_insert_lsn()::text"));
             stopped = pg.fastStop(Duration.ofSeconds(8));
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
@@ -117,6 +124,18 @@ class PgWalShutdownITCase {
             Thread.sleep(100);
         }
         throw new AssertionError("slot " + slot + " not confirmed past " + insertEnd);
+    }
+
+    private static void awaitSentPast(String slot, String lsn) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            if ("t".equals(pg.queryString("SELECT r.sent_lsn >= '" + lsn + "'::pg_lsn"
+                    + " FROM pg_stat_replication r JOIN pg_replication_slots s"
+                    + " ON s.active_pid = r.pid WHERE s.slot_name = '" + slot + "'"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the walsender of " + slot + " never sent past " + lsn);
     }
 
     private static void awaitActive(String slot) throws InterruptedException {
