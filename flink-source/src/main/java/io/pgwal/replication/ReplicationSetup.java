@@ -348,9 +348,21 @@ public final class ReplicationSetup {
                             sleep();
                             continue;
                         }
-                        throw new PgWalException("Replication slot '" + slot + "' is in use by another"
-                                + " connection (walsender pid " + rs.getInt("active_pid") + "). A slot"
-                                + " can only be read by one client: stop the other reader or set"
+                        int pid = rs.getInt("active_pid");
+                        String holder = applicationName(c, pid);
+                        String what = "Replication slot '" + slot + "' is in use by another"
+                                + " connection (walsender pid " + pid + ", application '" + holder
+                                + "'). A slot can only be read by one client";
+                        if ("pgwal".equals(holder)) {
+                            // Most likely this job's previous reader, on a TaskManager that went
+                            // away without closing its connection: the server ends that walsender
+                            // after wal_sender_timeout, so a later attempt succeeds.
+                            throw PgWalException.transientError(what + "; it is a pgwal reader,"
+                                    + " most likely this job's previous one, which the server ends"
+                                    + " after wal_sender_timeout. If another job reads the same"
+                                    + " slot, give each job its own 'slot.name'", null);
+                        }
+                        throw new PgWalException(what + ": stop the other reader or set"
                                 + " 'slot.name' to another slot");
                     }
                     if (config.slotFailover() && !rs.getBoolean("failover")) {
@@ -433,6 +445,17 @@ public final class ReplicationSetup {
         } catch (SQLException e) {
             throw new PgWalException("Could not make slot '" + config.slotName() + "' a failover"
                     + " slot (option 'slot.failover'): " + e.getMessage(), e);
+        }
+    }
+
+    /** The application name of a backend, or "unknown". */
+    private static String applicationName(Connection c, int pid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT application_name FROM pg_catalog.pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) != null ? rs.getString(1) : "unknown";
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.pgwal.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -125,6 +126,47 @@ class PgWalSlotLossITCase {
             assertThat(failure).contains("'taken_slot'").contains("in use")
                     .contains("walsender pid " + holder).contains("slot.name");
         }
+    }
+
+    @Test
+    void aSlotHeldByAnotherPgwalReaderIsRetriedUntilItIsFree() throws Exception {
+        // As after a TaskManager that vanished without closing its connection: its walsender
+        // holds the slot until the server's wal_sender_timeout ends it.
+        pg.execute("SELECT pg_create_logical_replication_slot('zombie_slot', 'pgoutput')",
+                "INSERT INTO s VALUES (100001, 'after the slot')");
+        Properties p = new Properties();
+        p.setProperty("user", pg.user());
+        p.setProperty("password", pg.password());
+        p.setProperty("replication", "database");
+        p.setProperty("preferQueryMode", "simple");
+        p.setProperty("assumeMinServerVersion", "10");
+        p.setProperty("ApplicationName", "pgwal");
+        Connection zombie = DriverManager.getConnection(pg.jdbcUrl(), p);
+        zombie.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                .withSlotName("zombie_slot").withSlotOption("proto_version", 1)
+                .withSlotOption("publication_names", "s_pub").start();
+        CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(15_000);
+                zombie.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        StreamExecutionEnvironment env = FailsOnce.restartingForEver();
+        env.fromSource(pg.sourceBuilder("zombie_slot", "s_pub").stopAtCurrentLsn().build(),
+                        WatermarkStrategy.noWatermarks(), "pgwal")
+                .map((org.apache.avro.generic.GenericRecord r) ->
+                        String.valueOf(io.pgwal.avro.Envelope.after(r).get("id")))
+                .returns(org.apache.flink.api.common.typeinfo.Types.STRING)
+                .sinkTo(io.pgwal.testing.CollectingSink.named("zombie"));
+        long started = System.nanoTime();
+        env.execute("pgwal zombie");
+        List<String> ids = io.pgwal.testing.CollectingSink.output("zombie");
+
+        assertThat(ids).containsExactly("100001");
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isGreaterThan(Duration.ofSeconds(10));
     }
 
     private static boolean tryDrop(String slot) {
