@@ -269,20 +269,15 @@ public final class ReplicationSession implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (Thread.currentThread() != owner) {
+            abort();
+            return;
+        }
         if (closed) {
             return;
         }
         closed = true;
         TrackedSocketFactory.unregister(tracker);
-        if (Thread.currentThread() != owner) {
-            try {
-                connection.abort(Runnable::run);
-            } catch (SQLException | RuntimeException e) {
-                LOG.debug("Aborting the replication connection of slot '{}' failed",
-                        slot.slotName(), e);
-            }
-            return;
-        }
         try {
             stream.close();
         } catch (SQLException | RuntimeException e) {

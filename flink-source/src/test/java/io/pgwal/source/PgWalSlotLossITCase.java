@@ -184,9 +184,6 @@ class PgWalSlotLossITCase {
     }
 
     private static String failsOnce(PgWalSourceBuilder source) throws Exception {
-        StreamExecutionEnvironment env = FailsOnce.restartingForEver();
-        env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "pgwal")
-                .sinkTo(new DiscardingSink<>());
-        return FailsOnce.run(env);
+        return FailsOnce.run(source.build());
     }
 }

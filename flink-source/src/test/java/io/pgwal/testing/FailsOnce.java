@@ -38,6 +38,18 @@ public final class FailsOnce {
     }
 
     /**
+     * Runs {@code source} into a discarding sink under {@link #restartingForEver()}; see {@link
+     * #run(StreamExecutionEnvironment)}.
+     */
+    public static String run(io.pgwal.source.PgWalSource source) throws Exception {
+        StreamExecutionEnvironment env = restartingForEver();
+        env.fromSource(source, org.apache.flink.api.common.eventtime.WatermarkStrategy
+                        .noWatermarks(), "pgwal")
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
+        return run(env);
+    }
+
+    /**
      * Runs the job built on {@code env} and returns the whole stack trace of its failure, after
      * checking that it ended within {@link #BOUND} and without restarts.
      */

@@ -407,25 +407,16 @@ public final class TestPostgres implements AutoCloseable {
     }
 
     private void signalAndRestart(String signal) {
-        if (embedded == null) {
-            throw new IllegalStateException("not an embedded server");
-        }
+        long pid = postmasterPid();
         try {
-            long pid = Long.parseLong(Files.readAllLines(embeddedDataDir.resolve("postmaster.pid")).get(0).trim());
             new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
-            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(2, java.util.concurrent.TimeUnit.MINUTES).join());
-            try {
-                embedded.close();
-            } catch (IOException | RuntimeException alreadyStopped) {
-                // zonky's own stop finds nothing to stop
-            }
-            embedded = embeddedBuilder.start();
         } catch (IOException e) {
             throw new IllegalStateException("Could not restart embedded PostgreSQL", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+        startAgain();
     }
 
     @Override
