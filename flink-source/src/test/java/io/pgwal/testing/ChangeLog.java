@@ -152,4 +152,28 @@ public final class ChangeLog {
         }
         return rows;
     }
+
+    /**
+     * What tells {@code replayed} from {@code table}, key by key: "missing k: row" for a row the
+     * table has and the replay lacks, "extra k: row" for the opposite, "differs k: table / replay"
+     * for a row both hold differently. Empty when they are equal. Unlike a map comparison, nothing
+     * is cut off: every differing key is listed.
+     */
+    public static List<String> differences(Map<String, String> table, Map<String, String> replayed) {
+        List<String> out = new ArrayList<>();
+        table.forEach((k, row) -> {
+            String other = replayed.get(k);
+            if (other == null) {
+                out.add("missing " + k + ": " + row);
+            } else if (!other.equals(row)) {
+                out.add("differs " + k + ": " + row + " / " + other);
+            }
+        });
+        replayed.forEach((k, row) -> {
+            if (!table.containsKey(k)) {
+                out.add("extra " + k + ": " + row);
+            }
+        });
+        return out;
+    }
 }

@@ -128,7 +128,8 @@ class SnapshotFaultsITCase {
         List<String> problems = new ArrayList<>();
         Map<String, String> replayed = ChangeLog.replay(entries, problems);
         assertThat(problems).isEmpty();
-        assertThat(replayed).isEqualTo(ChangeLog.table(pg, "snap_faults", KEY));
+        assertThat(ChangeLog.differences(ChangeLog.table(pg, "snap_faults", KEY), replayed))
+                .as("table vs replayed output").isEmpty();
         // The lost session made a second epoch (and the restart maybe a third).
         List<Long> epochs = entries.stream().filter(Entry::snapshot).map(Entry::commitLsn)
                 .distinct().toList();
