@@ -54,8 +54,12 @@ public final class SnapshotBenchmark {
                 Arrays.asList(opt.get("ways").split(",")), Integer.parseInt(opt.get("chunk-rows")));
     }
 
-    /** One way's runs: rows seen and seconds per run, peak heap over them. */
-    record Result(String way, List<Long> rows, double[] seconds, long peakHeapBytes) {
+    /**
+     * One way's runs: rows seen and seconds per run, peak heap over them, and the CPU time of this
+     * whole JVM (every thread: reading, converting, Flink, garbage collection) per row, median.
+     */
+    record Result(String way, List<Long> rows, double[] seconds, long peakHeapBytes,
+            double cpuNanosPerRow) {
         double median() {
             double[] s = seconds.clone();
             Arrays.sort(s);
@@ -104,15 +108,21 @@ public final class SnapshotBenchmark {
     private static Result measure(String way, int repeat, Run run) throws Exception {
         List<Long> counts = new ArrayList<>();
         double[] secs = new double[repeat];
+        double[] cpu = new double[repeat];
         Measure.resetHeapPeak();
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int r = 0; r < repeat; r++) {
+            long cpu0 = os.getProcessCpuTime();
             long[] rn = run.rowsAndNanos();
+            cpu[r] = (os.getProcessCpuTime() - cpu0) / (double) Math.max(1, rn[0]);
             counts.add(rn[0]);
             secs[r] = rn[1] / 1e9;
-            System.out.printf("%-12s run %d: %d rows in %.2f s (%.0f rows/s)%n", way, r + 1, rn[0],
-                    secs[r], rn[0] / secs[r]);
+            System.out.printf("%-12s run %d: %d rows in %.2f s (%.0f rows/s), client CPU %.0f ns"
+                    + "/row%n", way, r + 1, rn[0], secs[r], rn[0] / secs[r], cpu[r]);
         }
-        return new Result(way, counts, secs, Measure.peakHeapBytes());
+        Arrays.sort(cpu);
+        return new Result(way, counts, secs, Measure.peakHeapBytes(), cpu[repeat / 2]);
     }
 
     /** COPY the whole table to a byte counter; rows are COPY's own row count. */
@@ -146,12 +156,14 @@ public final class SnapshotBenchmark {
         double ceiling = results.stream().filter(r -> r.way().equals("copy-binary"))
                 .mapToDouble(Result::median).findFirst().orElse(Double.NaN);
         System.out.println();
-        System.out.println("| way | rows/s (median) | MB/s | x copy-binary | peak heap MB |");
-        System.out.println("|---|---:|---:|---:|---:|");
+        System.out.println("| way | rows/s (median) | MB/s | x copy-binary | peak heap MB"
+                + " | client CPU ns/row |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
         for (Result r : results) {
             double sec = r.median();
-            System.out.printf("| %s | %.0f | %.1f | %.2f | %d |%n", r.way(), r.rows().get(0) / sec,
-                    tableBytes / 1e6 / sec, ceiling / sec, r.peakHeapBytes() / 1_000_000);
+            System.out.printf("| %s | %.0f | %.1f | %.2f | %d | %.0f |%n", r.way(),
+                    r.rows().get(0) / sec, tableBytes / 1e6 / sec, ceiling / sec,
+                    r.peakHeapBytes() / 1_000_000, r.cpuNanosPerRow());
         }
     }
 

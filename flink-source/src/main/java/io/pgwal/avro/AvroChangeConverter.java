@@ -68,6 +68,18 @@ public final class AvroChangeConverter {
         this.unrepresentable = Objects.requireNonNull(unrepresentable, "unrepresentable");
     }
 
+    /**
+     * A converter of rows whose {@link TableSchema} is given ({@link #read(TableSchema, TupleData,
+     * ChangeSource)}): it has no catalog, so {@link #onRelation} fails on it.
+     */
+    public static AvroChangeConverter forGivenSchemas(
+            String database, UnrepresentableValues unrepresentable) {
+        return new AvroChangeConverter(database, relationOid -> {
+            throw new IllegalStateException("This converter reads no catalog; it converts rows"
+                    + " with a given TableSchema");
+        }, unrepresentable);
+    }
+
     /** How many values this converter turned into NULL because Avro cannot hold them. */
     public long unrepresentableValuesNulled() {
         return nulledTotal;
@@ -106,7 +118,14 @@ public final class AvroChangeConverter {
      * holds every column in the relation's order, never unchanged TOAST.
      */
     public GenericRecord read(int relationId, TupleData row, ChangeSource s) {
-        TableSchema t = tableSchema(relationId);
+        return read(tableSchema(relationId), row, s);
+    }
+
+    /**
+     * A row of the initial snapshot of the table {@code t} describes (a schema this or another
+     * converter derived, maybe on another thread: TableSchema is immutable).
+     */
+    public GenericRecord read(TableSchema t, TupleData row, ChangeSource s) {
         GenericData.Record env = envelope(t, PgWalSchemas.READ, s);
         env.put(TableSchema.ENV_AFTER, row(t, row, s, env));
         return env;

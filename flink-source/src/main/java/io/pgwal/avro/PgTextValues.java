@@ -72,6 +72,61 @@ final class PgTextValues {
     }
 
     /**
+     * The unscaled value of a numeric's text at {@code scale}, as Avro's decimal bytes (big-endian
+     * two's complement, minimal length: what {@code BigInteger.toByteArray()} gives), when it fits
+     * a long and has at most {@code scale} decimals; otherwise null, and the caller takes the exact
+     * {@link BigDecimal} path (which also rejects decimals beyond the scale). The common case of a
+     * snapshot or change of a {@code numeric(p,s)} column, without a BigDecimal per value.
+     */
+    static byte[] smallDecimalBytes(byte[] b, int off, int len, int scale) {
+        int i = off;
+        int end = off + len;
+        boolean negative = i < end && b[i] == '-';
+        if (negative) {
+            i++;
+        }
+        long unscaled = 0;
+        int digits = 0;
+        int decimals = -1;
+        for (; i < end; i++) {
+            byte c = b[i];
+            if (c >= '0' && c <= '9') {
+                if (++digits > 18) {
+                    return null;
+                }
+                unscaled = unscaled * 10 + (c - '0');
+                if (decimals >= 0) {
+                    decimals++;
+                }
+            } else if (c == '.' && decimals < 0) {
+                decimals = 0;
+            } else {
+                return null;
+            }
+        }
+        if (digits == 0) {
+            return null;
+        }
+        int missing = scale - Math.max(decimals, 0);
+        if (missing < 0 || digits + missing > 18) {
+            return null;
+        }
+        for (int k = 0; k < missing; k++) {
+            unscaled *= 10;
+        }
+        if (negative) {
+            unscaled = -unscaled;
+        }
+        int bytes = (64 - Long.numberOfLeadingZeros(unscaled < 0 ? ~unscaled : unscaled)) / 8 + 1;
+        byte[] out = new byte[bytes];
+        for (int k = bytes - 1; k >= 0; k--) {
+            out[k] = (byte) unscaled;
+            unscaled >>= 8;
+        }
+        return out;
+    }
+
+    /**
      * A money value as PostgreSQL prints it with {@code lc_monetary=C} ({@code $1,234.56},
      * {@code -$0.01}: sign, dollar sign, thousands commas, exactly two decimals), as the exact
      * decimal of scale 2. Any other text (another lc_monetary) is an {@link

@@ -230,6 +230,10 @@ public final class PgTypeMapping {
                         + " (Avro decimal(" + precision + "," + scale + ")), which cannot hold "
                         + v, v);
             }
+            byte[] small = PgTextValues.smallDecimalBytes(b, o, l, scale);
+            if (small != null) {
+                return ByteBuffer.wrap(small);
+            }
             // Exact: a value with more decimals than the scale fails instead of being rounded.
             BigDecimal d = PgTextValues.parseDecimal(b, o, l)
                     .setScale(scale, RoundingMode.UNNECESSARY);

@@ -2,7 +2,6 @@ package io.pgwal.avro;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -67,7 +66,7 @@ public final class PgWalAvroSerializer extends TypeSerializer<GenericRecord> {
 
     @Override
     public GenericRecord copy(GenericRecord from) {
-        return from == null ? null : GenericData.get().deepCopy(from.getSchema(), from);
+        return from == null ? null : DeepCopy.record(from);
     }
 
     @Override

@@ -23,25 +23,35 @@ public final class CopyTextRow {
      *     ends inside an escape
      */
     public static TupleData parse(byte[] row, int columns) {
-        int end = row.length;
-        if (end > 0 && row[end - 1] == '\n') {
+        return parse(row, 0, row.length, columns);
+    }
+
+    /**
+     * Parses the row in {@code buffer[from, to)} (with or without its trailing newline); the
+     * values of a row without escapes are views into {@code buffer}.
+     *
+     * @throws io.pgwal.PgWalException as {@link #parse(byte[], int)}
+     */
+    public static TupleData parse(byte[] buffer, int from, int to, int columns) {
+        int end = to;
+        if (end > from && buffer[end - 1] == '\n') {
             end--;
         }
-        TupleData plain = parsePlain(row, end, columns);
-        return plain != null ? plain : parseEscaped(row, end, columns);
+        TupleData plain = parsePlain(buffer, from, end, columns);
+        return plain != null ? plain : parseEscaped(buffer, from, end, columns);
     }
 
     /**
      * The common case, a row without any backslash: the values are views into {@code row} itself
      * (no copy). Returns null when the row has a backslash.
      */
-    private static TupleData parsePlain(byte[] row, int end, int columns) {
+    private static TupleData parsePlain(byte[] row, int from, int end, int columns) {
         byte[] kinds = new byte[columns];
         int[] offsets = new int[columns];
         int[] lengths = new int[columns];
         int col = 0;
-        int start = 0;
-        for (int i = 0; i <= end; i++) {
+        int start = from;
+        for (int i = from; i <= end; i++) {
             byte b = i < end ? row[i] : (byte) '\t';
             if (b == '\\') {
                 return null;
@@ -49,7 +59,7 @@ public final class CopyTextRow {
             if (b == '\t') {
                 if (col == columns) {
                     throw new io.pgwal.PgWalException("COPY row has more than " + columns
-                            + " columns (byte " + i + ")");
+                            + " columns (byte " + (i - from) + ")");
                 }
                 kinds[col] = TupleData.TEXT;
                 offsets[col] = start;
@@ -65,21 +75,21 @@ public final class CopyTextRow {
         return new TupleData(row, kinds, offsets, lengths);
     }
 
-    private static TupleData parseEscaped(byte[] row, int end, int columns) {
-        byte[] out = new byte[end];
+    private static TupleData parseEscaped(byte[] row, int from, int end, int columns) {
+        byte[] out = new byte[end - from];
         byte[] kinds = new byte[columns];
         int[] offsets = new int[columns];
         int[] lengths = new int[columns];
         int col = 0;
         int w = 0;
         int start = 0;
-        int i = 0;
+        int i = from;
         boolean isNull = false;
         while (true) {
             if (i == end || row[i] == '\t') {
                 if (col == columns) {
                     throw new io.pgwal.PgWalException("COPY row has more than " + columns
-                            + " columns (byte " + i + ")");
+                            + " columns (byte " + (i - from) + ")");
                 }
                 kinds[col] = isNull ? TupleData.NULL : TupleData.TEXT;
                 offsets[col] = start;

@@ -2,8 +2,6 @@ package io.pgwal.snapshot;
 
 import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
-import io.pgwal.avro.ChangeSource;
-import io.pgwal.decoder.CopyTextRow;
 import io.pgwal.replication.SqlIdentifiers;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,7 +17,8 @@ import org.postgresql.copy.CopyOut;
  * Reads chunks on one plain connection: for each chunk a {@code REPEATABLE READ} transaction that
  * imports the epoch's exported snapshot, then {@code COPY (SELECT columns FROM table WHERE <chunk
  * range>) TO STDOUT} in text format. Each row becomes an op READ envelope through the same
- * converters as the stream (COPY's text values are the types' output functions, as pgoutput's).
+ * converters as the stream (COPY's text values are the types' output functions, as pgoutput's),
+ * right away ({@link #read}) or later on another thread ({@link #readRows}).
  *
  * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
  */
@@ -51,6 +50,20 @@ public final class ChunkReader {
      */
     public long read(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch,
             Consumer<GenericRecord> out) throws SQLException, EpochExpiredException {
+        ChunkRows rows = readRows(table, chunk, epoch);
+        rows.convert(converter, out);
+        return rows.size();
+    }
+
+    /**
+     * Reads {@code chunk} of {@code table} as of {@code epoch} into raw rows, to be converted
+     * later (maybe on another thread) with {@link ChunkRows#convert}.
+     *
+     * @throws EpochExpiredException when the epoch's snapshot cannot be imported any more
+     * @throws SQLException on connection failures
+     */
+    public ChunkRows readRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch)
+            throws SQLException, EpochExpiredException {
         try {
             beginInSnapshot(connection, epoch);
         } catch (SQLException e) {
@@ -62,20 +75,18 @@ public final class ChunkReader {
             }
             throw e;
         }
-        converter.onRelation(table.relation());
         String sql = "COPY (SELECT " + table.quotedColumns() + " FROM " + table.quotedName()
                 + where(table, chunk) + ") TO STDOUT";
-        int columns = table.columns().size();
-        long rows = 0;
         try {
+            converter.onRelation(table.relation());
+            ChunkRows rows = new ChunkRows(table, chunk, epoch, converter.tableSchema(table.oid()));
             CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
             byte[] row;
             while ((row = copy.readFromCopy()) != null) {
-                ChangeSource source = ChangeSource.snapshotRow(epoch.lsn(), (int) rows);
-                out.accept(converter.read(table.oid(), CopyTextRow.parse(row, columns), source));
-                rows++;
+                rows.add(row);
             }
             connection.commit();
+            return rows;
         } catch (SQLException | RuntimeException e) {
             try {
                 connection.rollback();
@@ -88,7 +99,6 @@ public final class ChunkReader {
             }
             throw e;
         }
-        return rows;
     }
 
     /**

@@ -286,6 +286,50 @@ class PgTypeMappingTest {
                 .hasMessageContaining(text);
     }
 
+    /**
+     * The long fast path of numeric gives the same decimal bytes as the exact BigDecimal path, or
+     * steps aside (null) where it does not apply: edge values, and random ones of every length.
+     */
+    @org.junit.jupiter.api.Test
+    void smallDecimalsEqualTheExactPath() {
+        List<String> texts = new java.util.ArrayList<>(List.of("0", "-0", "0.00", "1", "-1", "127",
+                "128", "-128", "-129", "255", "256", "32767", "32768", "-32769", "0.5", "-0.01",
+                "999999999999999999", "-999999999999999999", "9999999999999999.99",
+                "1000000000000000000", "12.345", "1.50", "00012.5"));
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            String all = Long.toString(random.nextLong() & Long.MAX_VALUE) + "000000000000000000";
+            String digits = all.substring(0, 1 + random.nextInt(19));
+            int point = random.nextInt(digits.length() + 1);
+            String t = (random.nextBoolean() ? "-" : "") + digits.substring(0, point)
+                    + (point < digits.length() ? "." + digits.substring(point) : "");
+            texts.add(t.startsWith(".") || t.startsWith("-.") ? t.replace(".", "0.") : t);
+        }
+        int fast = 0;
+        for (int scale : new int[] {0, 2, 5, 18}) {
+            for (String t : texts) {
+                byte[] b = t.getBytes(StandardCharsets.US_ASCII);
+                byte[] small = PgTextValues.smallDecimalBytes(b, 0, b.length, scale);
+                BigDecimal exact = new BigDecimal(t);
+                if (small == null) {
+                    continue;
+                }
+                fast++;
+                assertThat(small).as("%s at scale %d", t, scale).isEqualTo(exact
+                        .setScale(scale, java.math.RoundingMode.UNNECESSARY)
+                        .unscaledValue().toByteArray());
+            }
+        }
+        assertThat(fast).as("values the fast path took").isGreaterThan(texts.size());
+        // Beyond the scale, or beyond a long: the exact path decides (and may refuse).
+        byte[] b = "1.234".getBytes(StandardCharsets.US_ASCII);
+        assertThat(PgTextValues.smallDecimalBytes(b, 0, b.length, 2)).isNull();
+        b = "1234567890123456789".getBytes(StandardCharsets.US_ASCII);
+        assertThat(PgTextValues.smallDecimalBytes(b, 0, b.length, 0)).isNull();
+        b = "NaN".getBytes(StandardCharsets.US_ASCII);
+        assertThat(PgTextValues.smallDecimalBytes(b, 0, b.length, 2)).isNull();
+    }
+
     @ParameterizedTest
     @MethodSource("specialNumerics")
     void rejectsNanAndInfinityInAConstrainedNumeric(String text) {

@@ -153,6 +153,14 @@ class PgWalAvroSerializerTest {
     }
 
     @Test
+    void copiesOfEveryRecordKindAreIndependentAndEqualToAvrosCopy() {
+        PgWalAvroSerializer s = new PgWalAvroSerializer();
+        for (GenericRecord r : records()) {
+            CopyChecks.assertIndependentCopy(r, s.copy(r));
+        }
+    }
+
+    @Test
     void snapshotRoundTripAndCompatibility() throws IOException {
         PgWalAvroSerializer s = new PgWalAvroSerializer();
         DataOutputSerializer out = new DataOutputSerializer(64);

@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 /** COPY's text format into the same TupleData pgoutput produces. */
 class CopyTextRowTest {
 
+    /** Parses {@code row} inside a buffer of other bytes, as rows of a chunk buffer are. */
     private static TupleData parse(String row, int columns) {
-        return CopyTextRow.parse(row.getBytes(StandardCharsets.UTF_8), columns);
+        byte[] bytes = row.getBytes(StandardCharsets.UTF_8);
+        byte[] buffer = new byte[bytes.length + 10];
+        java.util.Arrays.fill(buffer, (byte) '\\');
+        System.arraycopy(bytes, 0, buffer, 5, bytes.length);
+        return CopyTextRow.parse(buffer, 5, 5 + bytes.length, columns);
     }
 
     @Test

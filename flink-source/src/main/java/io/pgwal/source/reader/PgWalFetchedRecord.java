@@ -1,8 +1,8 @@
 package io.pgwal.source.reader;
 
+import io.pgwal.snapshot.ChunkRows;
 import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.split.PgWalPosition;
-import java.util.List;
 import javax.annotation.Nullable;
 import org.apache.avro.generic.GenericRecord;
 
@@ -18,7 +18,7 @@ public final class PgWalFetchedRecord {
     private final long sequence;
     private final long timestampMillis;
     private PgWalPosition positionAfter;
-    @Nullable private final List<GenericRecord> chunkRecords;
+    @Nullable private final ChunkRows chunkRows;
     @Nullable private final SnapshotEpoch epoch;
 
     PgWalFetchedRecord(GenericRecord record, long sequence, PgWalPosition positionAfter,
@@ -27,18 +27,18 @@ public final class PgWalFetchedRecord {
     }
 
     private PgWalFetchedRecord(GenericRecord record, long sequence, PgWalPosition positionAfter,
-            long timestampMillis, List<GenericRecord> chunkRecords, SnapshotEpoch epoch) {
+            long timestampMillis, ChunkRows chunkRows, SnapshotEpoch epoch) {
         this.record = record;
         this.sequence = sequence;
         this.positionAfter = positionAfter;
         this.timestampMillis = timestampMillis;
-        this.chunkRecords = chunkRecords;
+        this.chunkRows = chunkRows;
         this.epoch = epoch;
     }
 
-    /** All rows of a snapshot chunk, read in {@code epoch}. */
-    static PgWalFetchedRecord chunk(List<GenericRecord> records, SnapshotEpoch epoch) {
-        return new PgWalFetchedRecord(null, 0L, null, Long.MIN_VALUE, records, epoch);
+    /** All rows of a snapshot chunk, read in their epoch, not converted yet. */
+    static PgWalFetchedRecord chunk(ChunkRows rows) {
+        return new PgWalFetchedRecord(null, 0L, null, Long.MIN_VALUE, rows, rows.epoch());
     }
 
     /** The chunk's epoch can no longer be read: ask the enumerator for a newer one. */
@@ -46,20 +46,20 @@ public final class PgWalFetchedRecord {
         return new PgWalFetchedRecord(null, 0L, null, Long.MIN_VALUE, null, epoch);
     }
 
-    /** True for a whole snapshot chunk ({@link #chunkRecords()}). */
+    /** True for a whole snapshot chunk ({@link #chunkRows()}). */
     public boolean isChunk() {
-        return chunkRecords != null;
+        return chunkRows != null;
     }
 
     /** True for the news that {@link #epoch()} expired. */
     public boolean isEpochExpired() {
-        return record == null && chunkRecords == null;
+        return record == null && chunkRows == null;
     }
 
-    /** The chunk's rows (op READ envelopes), or null. */
+    /** The chunk's rows, or null. */
     @Nullable
-    public List<GenericRecord> chunkRecords() {
-        return chunkRecords;
+    public ChunkRows chunkRows() {
+        return chunkRows;
     }
 
     /** The epoch a chunk was read in, or the one that expired; null for stream records. */

@@ -1,5 +1,8 @@
 package io.pgwal.source.reader;
 
+import io.pgwal.PgWalException;
+import io.pgwal.avro.AvroChangeConverter;
+import io.pgwal.snapshot.ChunkRows;
 import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.split.PgWalSplitState;
 import java.util.function.Consumer;
@@ -10,26 +13,37 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
 /**
  * Emits a change envelope with its commit time as the record timestamp, then moves the split
  * state to the position after it, so a checkpoint holds exactly what was emitted. A snapshot chunk
- * is emitted whole in one call (no checkpoint can fall inside it), without timestamps.
+ * is converted from its rows' text and emitted whole in one call (no checkpoint can fall inside
+ * it), without timestamps; a row that cannot be converted ends the job once (it would fail the
+ * same way after every restart).
  */
 public final class PgWalRecordEmitter
         implements RecordEmitter<PgWalFetchedRecord, GenericRecord, PgWalSplitState> {
 
     private final Consumer<SnapshotEpoch> epochExpired;
+    private final AvroChangeConverter chunkConverter;
 
-    /** @param epochExpired told (on the task thread) when a chunk's epoch can no longer be read */
-    public PgWalRecordEmitter(Consumer<SnapshotEpoch> epochExpired) {
+    /**
+     * @param epochExpired told (on the task thread) when a chunk's epoch can no longer be read
+     * @param chunkConverter converts snapshot rows, on the task thread
+     */
+    public PgWalRecordEmitter(
+            Consumer<SnapshotEpoch> epochExpired, AvroChangeConverter chunkConverter) {
         this.epochExpired = epochExpired;
+        this.chunkConverter = chunkConverter;
     }
 
     @Override
     public void emitRecord(
             PgWalFetchedRecord element, SourceOutput<GenericRecord> output, PgWalSplitState state) {
         if (element.isChunk()) {
-            for (GenericRecord r : element.chunkRecords()) {
-                output.collect(r);
+            ChunkRows rows = element.chunkRows();
+            try {
+                rows.convert(chunkConverter, output::collect);
+            } catch (PgWalException e) {
+                throw PgWalException.failOnce(e);
             }
-            state.chunkEmitted(element.epoch(), element.chunkRecords().size());
+            state.chunkEmitted(element.epoch(), rows.size());
             return;
         }
         if (element.isEpochExpired()) {

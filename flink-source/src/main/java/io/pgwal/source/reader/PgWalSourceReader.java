@@ -2,6 +2,7 @@ package io.pgwal.source.reader;
 
 import static io.pgwal.source.split.PgWalPosition.lsn;
 
+import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.replication.PgWalConnectionConfig;
 import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.event.SnapshotEvents.ChunksEmitted;
@@ -91,7 +92,8 @@ public final class PgWalSourceReader
         super(
                 () -> new PgWalSplitReader(config, acks, pending, epochs, metrics, maxBatchSize,
                         maxReconnectAttempts, reconnectBackoff),
-                new PgWalRecordEmitter(expired),
+                new PgWalRecordEmitter(expired, AvroChangeConverter.forGivenSchemas(
+                        config.database(), config.unrepresentableValues())),
                 flinkConfig,
                 context);
         this.acks = acks;

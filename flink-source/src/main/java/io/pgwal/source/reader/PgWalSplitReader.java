@@ -11,6 +11,7 @@ import io.pgwal.replication.ReplicationSession;
 import io.pgwal.replication.ReplicationSetup;
 import io.pgwal.source.split.PgWalPosition;
 import io.pgwal.snapshot.ChunkReader;
+import io.pgwal.snapshot.ChunkRows;
 import io.pgwal.snapshot.JdbcKeyOrder;
 import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.split.PgWalSnapshotSplit;
@@ -226,13 +227,12 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
                         config.database(), new JdbcCatalogLookup(chunkConnection),
                         config.unrepresentableValues()));
             }
-            List<GenericRecord> rows = new ArrayList<>();
             long started = System.nanoTime();
-            chunkReader.read(chunk.table(), chunk.chunk(), epoch, rows::add);
+            ChunkRows rows = chunkReader.readRows(chunk.table(), chunk.chunk(), epoch);
             metrics.snapshotRows(rows.size());
-            LOG.debug("Read {} rows of {} {} in {} ms", rows.size(), chunk.table(), chunk.chunk(),
-                    (System.nanoTime() - started) / 1_000_000);
-            batch.add(chunk.splitId(), PgWalFetchedRecord.chunk(rows, epoch));
+            LOG.debug("Read {} rows ({} bytes) of {} {} in {} ms", rows.size(), rows.bytes(),
+                    chunk.table(), chunk.chunk(), (System.nanoTime() - started) / 1_000_000);
+            batch.add(chunk.splitId(), PgWalFetchedRecord.chunk(rows));
             batch.addFinishedSplit(chunk.splitId());
             chunks.poll();
             failedAttempts = 0;

@@ -1,0 +1,111 @@
+package io.pgwal.snapshot;
+
+import io.pgwal.PgWalException;
+import io.pgwal.avro.AvroChangeConverter;
+import io.pgwal.avro.ChangeSource;
+import io.pgwal.avro.TableSchema;
+import io.pgwal.decoder.CopyTextRow;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The rows of one snapshot chunk as COPY's text format sent them, back to back in one buffer,
+ * with the table schema to convert them with: what the fetcher thread hands to the task thread,
+ * which converts them while it emits ({@link #convert}).
+ *
+ * <p>Why bytes and not records: a chunk waits whole in the hand-over queue before it is emitted,
+ * and records held that long survive young collections. A chunk's records take several times the
+ * memory of its rows' text (boxed values, Avro records, a source record each) and copying them
+ * between generations made the garbage collector the largest cost of a snapshot with a small heap.
+ * The conversion also moves from the fetcher thread, which reads the next chunk meanwhile, to the
+ * task thread.
+ *
+ * <p>Filled by one thread, then read by another after a safe hand-over (Flink's element queue).
+ */
+public final class ChunkRows {
+
+    private final SnapshotTable table;
+    private final SnapshotChunk chunk;
+    private final SnapshotEpoch epoch;
+    private final TableSchema schema;
+    /**
+     * Rows go into segments of this size (a row larger than it gets a segment of its own): below
+     * half a G1 region even in a small heap, so no segment is a humongous object, and a growing
+     * chunk never copies what it holds.
+     */
+    static final int SEGMENT_BYTES = 256 * 1024;
+
+    private final List<byte[]> segments = new ArrayList<>();
+    private byte[] segment;
+    private int segmentUsed;
+    /** Per row: its segment's index and its end in it (rows of a segment are back to back). */
+    private int[] rowSegments = new int[256];
+    private int[] rowEnds = new int[256];
+    private int rows;
+    private long bytes;
+
+    ChunkRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch, TableSchema schema) {
+        this.table = table;
+        this.chunk = chunk;
+        this.epoch = epoch;
+        this.schema = schema;
+    }
+
+    void add(byte[] row) {
+        if (segment == null || segmentUsed + row.length > segment.length) {
+            segment = new byte[Math.max(SEGMENT_BYTES, row.length)];
+            segments.add(segment);
+            segmentUsed = 0;
+        }
+        System.arraycopy(row, 0, segment, segmentUsed, row.length);
+        segmentUsed += row.length;
+        if (rows == rowEnds.length) {
+            rowEnds = Arrays.copyOf(rowEnds, rows * 2);
+            rowSegments = Arrays.copyOf(rowSegments, rows * 2);
+        }
+        rowSegments[rows] = segments.size() - 1;
+        rowEnds[rows] = segmentUsed;
+        rows++;
+        bytes += row.length;
+    }
+
+    /** Rows in the chunk. */
+    public int size() {
+        return rows;
+    }
+
+    /** Bytes of row text held. */
+    public long bytes() {
+        return bytes;
+    }
+
+    public SnapshotEpoch epoch() {
+        return epoch;
+    }
+
+    /**
+     * Hands each row, in COPY's order, to {@code out} as an op READ envelope at the epoch's
+     * position ({@code commit_lsn} = the epoch's LSN, {@code tx_index} = the row's index).
+     *
+     * @throws PgWalException naming the table and chunk when a row cannot be converted (as the
+     *     option {@code values.unrepresentable} says for values Avro cannot hold)
+     */
+    public void convert(AvroChangeConverter converter, Consumer<GenericRecord> out) {
+        int columns = table.columns().size();
+        try {
+            for (int i = 0; i < rows; i++) {
+                int s = rowSegments[i];
+                int start = i > 0 && rowSegments[i - 1] == s ? rowEnds[i - 1] : 0;
+                out.accept(converter.read(schema,
+                        CopyTextRow.parse(segments.get(s), start, rowEnds[i], columns),
+                        ChangeSource.snapshotRow(epoch.lsn(), i)));
+            }
+        } catch (PgWalException e) {
+            throw new PgWalException("Snapshot of " + table + ", " + chunk + ": " + e.getMessage(),
+                    e);
+        }
+    }
+}
