@@ -30,7 +30,8 @@ import org.postgresql.replication.LogSequenceNumber;
  * </ul>
  *
  * The sink is {@link CountingTableSink} (a counting blackhole). {@code stateBackend} is Flink's
- * {@code state.backend.type}: {@code hashmap} (heap) or {@code rocksdb}.
+ * {@code state.backend.type}: {@code hashmap} (heap, full checkpoints) or {@code rocksdb}
+ * (incremental checkpoints).
  */
 final class SqlDrain {
 
@@ -48,6 +49,8 @@ final class SqlDrain {
             conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
             conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            // RocksDB as one would run it for a large state: each checkpoint uploads new files only.
+            conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, stateBackend.equals("rocksdb"));
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(1, conf);
             env.enableCheckpointing(checkpointInterval.toMillis());
