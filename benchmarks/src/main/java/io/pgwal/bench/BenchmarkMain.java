@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The end-to-end drain benchmark: writes one backlog and drains it several ways, each from its
  * own slot created before the backlog, so every run reads the identical WAL. Flags: --rows N,
- * --tx-size N, --mode insert|mixed, --repeat N, --ways raw,recvlogical,decode,avro,flink,flink-reuse,kafka,
+ * --tx-size N, --mode insert|mixed, --repeat N, --ways
+ * raw,recvlogical,decode,avro,flink,flink-reuse,kafka,sql,sql-agg,sql-rocksdb,sql-agg-rocksdb,
  * --checkpoint-interval 3s. Prints each run, then a summary with ratios to the raw drain and to
  * pg_recvlogical measured in the same run.
  */
@@ -125,6 +126,15 @@ public final class BenchmarkMain {
                     case "flink", "flink-reuse" -> {
                         FlinkDrain.Result f = FlinkDrain.run(pg.port(), slot, written, endLsn,
                                 checkpointInterval, w.equals("flink-reuse"));
+                        n = f.changes();
+                        note = String.format("local cluster start-up excluded (wall incl. start-up %.1f s)",
+                                f.wallSecondsWithClusterStart());
+                        s = System.nanoTime() - (long) (f.seconds() * 1e9);
+                    }
+                    case "sql", "sql-agg", "sql-rocksdb", "sql-agg-rocksdb" -> {
+                        FlinkDrain.Result f = SqlDrain.run(pg.port(), slot, written, endLsn,
+                                checkpointInterval, w.startsWith("sql-agg"),
+                                w.endsWith("-rocksdb") ? "rocksdb" : "hashmap", c);
                         n = f.changes();
                         note = String.format("local cluster start-up excluded (wall incl. start-up %.1f s)",
                                 f.wallSecondsWithClusterStart());

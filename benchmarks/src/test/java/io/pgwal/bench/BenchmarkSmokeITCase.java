@@ -15,16 +15,19 @@ class BenchmarkSmokeITCase {
     @Test
     void everyWaySeesExactlyTheBacklogInsertMode() throws Exception {
         Map<String, List<Long>> seen = BenchmarkMain.run(2000, 1000, "insert", 1,
-                List.of("raw", "decode", "avro", "flink", "flink-reuse", "kafka"), java.time.Duration.ofSeconds(1));
-        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink", "flink-reuse", "kafka");
+                List.of("raw", "decode", "avro", "flink", "flink-reuse", "kafka", "sql", "sql-agg",
+                        "sql-rocksdb"), java.time.Duration.ofSeconds(1));
+        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink", "flink-reuse", "kafka",
+                "sql", "sql-agg", "sql-rocksdb");
         seen.values().forEach(counts -> assertThat(counts).containsExactly(2000L));
     }
 
     @Test
     void everyWaySeesExactlyTheBacklogMixedMode() throws Exception {
         Map<String, List<Long>> seen = BenchmarkMain.run(2001, 1000, "mixed", 1,
-                List.of("raw", "decode", "avro", "flink"), java.time.Duration.ofSeconds(1));
-        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink");
+                List.of("raw", "decode", "avro", "flink", "sql", "sql-agg-rocksdb"),
+                java.time.Duration.ofSeconds(1));
+        assertThat(seen).containsOnlyKeys("raw", "decode", "avro", "flink", "sql", "sql-agg-rocksdb");
         seen.values().forEach(counts -> assertThat(counts).containsExactly(2001L));
     }
 

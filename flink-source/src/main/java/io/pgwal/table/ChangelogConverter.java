@@ -24,19 +24,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns the change envelopes of the captured table into Flink changelog rows (declared physical
  * columns, then the requested metadata columns). Envelopes of other tables and logical decoding
- * messages are dropped. Never a plausible wrong row: a TRUNCATE (which a changelog cannot express
- * without the table's content) ends the job unless {@code changelog.truncate} = ignore; so do a
- * change of another relation under the table's name (dropped and created again) and a column
- * whose type changed beyond its declared SQL type ({@link CapturedTable}).
+ * messages are dropped. Never a plausible wrong row: a TRUNCATE that cannot be retracted ends the
+ * job unless {@code changelog.truncate} = ignore; so do a change of another relation under the
+ * table's name (dropped and created again) and a column whose type changed beyond its declared
+ * SQL type ({@link CapturedTable}).
  *
- * <p>Retract mode (REPLICA IDENTITY FULL): every UPDATE carries the whole old row, so it becomes
- * -U old, +U new, and unsent TOAST values are copied from the old row. Upsert mode (identity
- * DEFAULT or USING INDEX): an UPDATE becomes +U (or -D old key, +I new row when the key changed),
- * a DELETE a -D that carries at least the key; unsent TOAST values come from a {@link RowStore}.
+ * <p>Three ways, fixed at planning ({@link ChangelogShape}):
+ *
+ * <ul>
+ *   <li>Full images (REPLICA IDENTITY FULL, no state): every UPDATE and DELETE carries the whole
+ *       old row; unsent TOAST values are copied from it. {@code changelog-mode} = all emits
+ *       {@code -U} old, {@code +U} new; upsert emits only {@code +U} (a key change: {@code -D},
+ *       {@code +I}).
+ *   <li>Kept rows (identity DEFAULT or USING INDEX, {@code changelog-mode} = all): the last row
+ *       per key is in a {@link RowStore}; an UPDATE becomes {@code -U} stored row, {@code +U} new
+ *       row (a key change: {@code -D} old row, {@code +I} new row), a DELETE {@code -D} stored
+ *       row, a TRUNCATE {@code -D} of every stored row. Unsent TOAST values come from the stored
+ *       row. A row this job never saw (written before the slot's start and not read by a
+ *       snapshot) is not in the table: its UPDATE is an {@code +I}, its DELETE emits nothing.
+ *   <li>Upsert (identity DEFAULT or USING INDEX, {@code changelog-mode} = upsert, no state): an
+ *       UPDATE becomes {@code +U} (a key change: {@code -D} old key, {@code +I} new row), a DELETE
+ *       a {@code -D} carrying only the key columns. An UPDATE that leaves a TOAST value unsent
+ *       ends the job: nothing holds the value.
+ * </ul>
  */
 final class ChangelogConverter implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(ChangelogConverter.class);
 
     private final String schema;
@@ -46,6 +60,7 @@ final class ChangelogConverter implements Serializable {
     private final int[] keyPositions;
     private final PgWalMetadata[] metadata;
     private final CapturedTable captured;
+    private final ChangelogShape shape;
 
     private transient Map<Schema, RowLayout> layouts;
     /** The LSN of the change being converted, for messages. */
@@ -54,11 +69,12 @@ final class ChangelogConverter implements Serializable {
     private transient RowData.FieldGetter[] getters;
 
     /**
-     * @param keyPositions the primary key's positions among {@code columns} in upsert mode; empty
-     *     in retract mode
+     * @param keyPositions the primary key's positions among {@code columns}; empty for a table
+     *     with full images and no declared key
      */
     ChangelogConverter(String schema, String table, String[] columns, LogicalType[] types,
-            int[] keyPositions, List<PgWalMetadata> metadata, CapturedTable captured) {
+            int[] keyPositions, List<PgWalMetadata> metadata, CapturedTable captured,
+            ChangelogShape shape) {
         this.captured = captured;
         this.schema = schema;
         this.table = table;
@@ -66,13 +82,13 @@ final class ChangelogConverter implements Serializable {
         this.types = types.clone();
         this.keyPositions = keyPositions.clone();
         this.metadata = metadata.toArray(new PgWalMetadata[0]);
+        this.shape = shape;
     }
 
-    private boolean upsert() {
-        return keyPositions.length > 0;
-    }
-
-    /** Emits the rows of one envelope ({@code store} is null when no rows are kept). */
+    /**
+     * Emits the rows of one envelope. {@code store} holds the last row per key with {@link
+     * ChangelogShape#KEPT_ROWS} and is null otherwise.
+     */
     void convert(GenericRecord envelope, RowStore store, Collector<RowData> out) throws Exception {
         try {
             convertChange(envelope, store, out);
@@ -88,11 +104,11 @@ final class ChangelogConverter implements Serializable {
         if (op == Op.MESSAGE) {
             return;
         }
-        GenericRecord source = Envelope.source(envelope);
         if (!schema.equals(Envelope.schema(envelope)) || !table.equals(Envelope.table(envelope))) {
             return;
         }
         checkRelation(envelope);
+        GenericRecord source = Envelope.source(envelope);
         currentLsn = Envelope.lsn(envelope);
         GenericRecord before = Envelope.before(envelope);
         GenericRecord after = Envelope.after(envelope);
@@ -106,30 +122,107 @@ final class ChangelogConverter implements Serializable {
                 out.collect(withMetadata(RowKind.INSERT, row, source));
             }
             case UPDATE -> {
-                if (upsert()) {
-                    upsertUpdate(envelope, before, after, source, store, out);
+                if (shape == ChangelogShape.KEPT_ROWS) {
+                    keptRowsUpdate(envelope, before, after, source, store, out);
+                } else if (shape.fullImages()) {
+                    fullImageUpdate(envelope, before, after, source, out);
                 } else {
-                    GenericRowData old = physical(requireFullImage(before, op), false);
-                    GenericRowData now = physical(after, false);
-                    fillUnsent(envelope, after, now, old);
-                    out.collect(withMetadata(RowKind.UPDATE_BEFORE, old, source));
-                    out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+                    upsertUpdate(envelope, before, after, source, out);
                 }
             }
             case DELETE -> {
-                GenericRowData old = physical(requireFullImage(before, op), upsert());
-                RowData deleted = old;
-                if (store != null) {
+                GenericRowData old = physical(requireOldRow(before, op), !shape.fullImages());
+                if (store == null) {
+                    out.collect(withMetadata(RowKind.DELETE, old, source));
+                } else {
                     String k = key(old);
                     RowData last = store.get(k);
-                    deleted = last != null ? last : old;
-                    store.remove(k);
+                    if (last != null) {
+                        store.remove(k);
+                        out.collect(withMetadata(RowKind.DELETE, last, source));
+                    }
+                    // else: a row this job never saw is not in the table; nothing to retract.
                 }
-                out.collect(withMetadata(RowKind.DELETE, deleted, source));
             }
-            case TRUNCATE -> truncate(envelope);
+            case TRUNCATE -> truncate(envelope, source, store, out);
             case MESSAGE -> throw new IllegalStateException("handled above");
         }
+    }
+
+    private void fullImageUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
+            GenericRecord source, Collector<RowData> out) {
+        GenericRowData old = physical(requireOldRow(before, Op.UPDATE), false);
+        GenericRowData now = physical(after, false);
+        boolean[] unsent = unsent(envelope, after);
+        if (unsent != null) {
+            fill(now, unsent, old);
+        }
+        if (!shape.upsert()) {
+            out.collect(withMetadata(RowKind.UPDATE_BEFORE, old, source));
+            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+        } else if (!key(old).equals(key(now))) {
+            out.collect(withMetadata(RowKind.DELETE, old, source));
+            out.collect(withMetadata(RowKind.INSERT, now, source));
+        } else {
+            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+        }
+    }
+
+    /** Upsert mode without state: {@code +U}, or {@code -D} old key and {@code +I} on a key change. */
+    private void upsertUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
+            GenericRecord source, Collector<RowData> out) {
+        GenericRowData now = physical(after, false);
+        boolean[] unsent = unsent(envelope, after);
+        if (unsent != null) {
+            throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
+                    + lsn(currentLsn) + " did not send the unchanged TOAST value of "
+                    + unsentNames(unsent) + ", and with 'changelog-mode' = 'upsert' pgwal keeps no"
+                    + " rows to take it from. Use 'changelog-mode' = 'all' (the default: pgwal"
+                    + " keeps the last row per key and completes the UPDATE), or set REPLICA"
+                    + " IDENTITY FULL on the table so that PostgreSQL sends the old value.");
+        }
+        // The old key is only sent when the UPDATE changed it.
+        GenericRowData oldKeyRow = before == null ? null : physical(before, true);
+        if (oldKeyRow != null && !key(oldKeyRow).equals(key(now))) {
+            out.collect(withMetadata(RowKind.DELETE, oldKeyRow, source));
+            out.collect(withMetadata(RowKind.INSERT, now, source));
+        } else {
+            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+        }
+    }
+
+    /** Kept rows: {@code -U} the stored row, {@code +U} the new one (completed from it). */
+    private void keptRowsUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
+            GenericRecord source, RowStore store, Collector<RowData> out) throws Exception {
+        GenericRowData now = physical(after, false);
+        String newKey = key(now);
+        // The old key is only sent when the UPDATE changed it.
+        String oldKey = before == null ? newKey : key(physical(before, true));
+        RowData last = store.get(oldKey);
+        boolean[] unsent = unsent(envelope, after);
+        if (unsent != null) {
+            if (last == null) {
+                throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
+                        + lsn(currentLsn) + " did not send the unchanged TOAST value of "
+                        + unsentNames(unsent) + ", and this job has not seen the row before (it was"
+                        + " written before the slot's start). Use 'scan.startup.mode' = 'initial'"
+                        + " (the snapshot puts every row in pgwal's state), or set REPLICA"
+                        + " IDENTITY FULL on the table so that PostgreSQL sends the old value.");
+            }
+            fill(now, unsent, last);
+        }
+        if (last == null) {
+            // Never seen: the row enters the table now.
+            out.collect(withMetadata(RowKind.INSERT, now, source));
+        } else if (!oldKey.equals(newKey)) {
+            store.remove(oldKey);
+            out.collect(withMetadata(RowKind.DELETE, last, source));
+            out.collect(withMetadata(RowKind.INSERT, now, source));
+        } else {
+            out.collect(withMetadata(RowKind.UPDATE_BEFORE, last, source));
+            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+        }
+        store.put(newKey, now);
     }
 
     /**
@@ -149,7 +242,13 @@ final class ChangelogConverter implements Serializable {
         }
     }
 
-    private void truncate(GenericRecord envelope) {
+    private void truncate(GenericRecord envelope, GenericRecord source, RowStore store,
+            Collector<RowData> out) throws Exception {
+        if (store != null) {
+            // pgwal holds every row of the table as this job sees it: retract them all.
+            store.removeAll(row -> out.collect(withMetadata(RowKind.DELETE, row, source)));
+            return;
+        }
         String what = "TRUNCATE of " + schema + "." + table + " at LSN "
                 + lsn(Envelope.lsn(envelope));
         if (captured.truncate() == CapturedTable.TruncateHandling.IGNORE) {
@@ -157,63 +256,21 @@ final class ChangelogConverter implements Serializable {
                     + " 'changelog.truncate' = 'ignore').", what);
             return;
         }
-        throw new PgWalException(what + " cannot be expressed in the changelog: pgwal does not"
-                + " hold the table's rows to retract, and going on would leave them in every"
-                + " result. Set 'changelog.truncate' = 'ignore' to go on with the truncated rows"
-                + " left in place, or start the SQL job again without state ('scan.startup.mode'"
-                + " = 'initial' reads the table as it is now).");
+        throw new PgWalException(what + " cannot be expressed in the changelog: this SQL table"
+                + " keeps no rows to retract (REPLICA IDENTITY FULL, or 'changelog-mode' ="
+                + " 'upsert'), and going on would leave them in every result. Set"
+                + " 'changelog.truncate' = 'ignore' to go on with the truncated rows left in"
+                + " place, or start the SQL job again without state ('scan.startup.mode' ="
+                + " 'initial' reads the table as it is now).");
     }
 
-    private void upsertUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
-            GenericRecord source, RowStore store, Collector<RowData> out) throws Exception {
-        GenericRowData now = physical(after, false);
-        String newKey = key(now);
-        // The old key is only sent when the UPDATE changed it.
-        GenericRowData oldKeyRow = before == null ? null : physical(before, true);
-        String oldKey = oldKeyRow == null ? newKey : key(oldKeyRow);
-        boolean[] unsent = unsent(envelope, after);
-        if (unsent != null) {
-            RowData last = store == null ? null : store.get(oldKey);
-            if (last == null) {
-                throw new PgWalException("UPDATE of " + schema + "." + table + " at LSN "
-                        + lsn(Envelope.lsn(envelope)) + " did not send the unchanged TOAST value of "
-                        + unsentNames(unsent) + ", and this job has not seen the row before (it was"
-                        + " written before the slot's start). Set REPLICA IDENTITY FULL on the"
-                        + " table so that PostgreSQL sends the old value.");
-            }
-            fill(now, unsent, last);
-        }
-        if (!oldKey.equals(newKey)) {
-            RowData last = store == null ? null : store.get(oldKey);
-            if (store != null) {
-                store.remove(oldKey);
-            }
-            out.collect(withMetadata(RowKind.DELETE, last != null ? last : oldKeyRow, source));
-            out.collect(withMetadata(RowKind.INSERT, now, source));
-        } else {
-            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
-        }
-        if (store != null) {
-            store.put(newKey, now);
-        }
-    }
-
-    private GenericRecord requireFullImage(GenericRecord before, Op op) {
+    private GenericRecord requireOldRow(GenericRecord before, Op op) {
         if (before == null) {
-            throw new PgWalException(op + " of " + schema + "." + table + " arrived without its old"
-                    + " row: the table's REPLICA IDENTITY is NOTHING or was changed after the SQL"
-                    + " table was created.");
+            throw new PgWalException(op + " of " + schema + "." + table + " at LSN "
+                    + lsn(currentLsn) + " arrived without its old row: the table's REPLICA"
+                    + " IDENTITY is NOTHING or was changed after the SQL table was planned.");
         }
         return before;
-    }
-
-    /** Retract mode: values PostgreSQL did not send are those of the (complete) old row. */
-    private void fillUnsent(GenericRecord envelope, GenericRecord after, GenericRowData now,
-            GenericRowData old) {
-        boolean[] unsent = unsent(envelope, after);
-        if (unsent != null) {
-            fill(now, unsent, old);
-        }
     }
 
     private void fill(GenericRowData now, boolean[] unsent, RowData from) {

@@ -5,7 +5,7 @@ import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.util.Collector;
 
-/** The stateless conversion, chained to the source: retract mode, or upsert mode without TOAST. */
+/** The stateless conversion, chained to the source: every shape but {@link ChangelogShape#KEPT_ROWS}. */
 final class ChangelogFlatMap implements FlatMapFunction<GenericRecord, RowData> {
 
     private static final long serialVersionUID = 1L;

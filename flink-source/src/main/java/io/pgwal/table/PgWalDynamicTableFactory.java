@@ -50,7 +50,7 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
     public Set<ConfigOption<?>> optionalOptions() {
         Set<ConfigOption<?>> optional = new HashSet<>(PgWalSourceOptions.OPTIONAL);
         optional.addAll(Set.of(SCHEMA_NAME, SCAN_BOUNDED_STOP_LSN,
-                PgWalTableOptions.CHANGELOG_TRUNCATE));
+                PgWalTableOptions.CHANGELOG_TRUNCATE, PgWalTableOptions.CHANGELOG_MODE));
         return optional;
     }
 
@@ -68,6 +68,7 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
                 jdbc.put(k.substring(PgWalSourceOptions.JDBC_PROPERTIES_PREFIX.length()), v);
             }
         });
+        boolean upsert = upsertMode(options);
         PgWalSource source = buildSource(options, schema, table, jdbc);
         PgTable info;
         Set<String> sent = new HashSet<>();
@@ -97,11 +98,11 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
         }
         TableValidator.Result shape =
                 TableValidator.validate(info, context.getCatalogTable().getResolvedSchema(), sent,
-                        source.config().publicationName());
+                        source.config().publicationName(), upsert);
         CapturedTable captured = new CapturedTable(Integer.toUnsignedLong(info.oid()),
                 shape.typeOids(), shape.typeModifiers(), truncateHandling(options));
         return new PgWalDynamicTableSource(source, schema, table, shape.columns(),
-                context.getPhysicalRowDataType(), shape.keyPositions(), shape.keepRows(),
+                context.getPhysicalRowDataType(), shape.keyPositions(), shape.shape(),
                 captured);
     }
 
@@ -138,6 +139,18 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
             default -> throw new ValidationException("Option '"
                     + PgWalTableOptions.CHANGELOG_TRUNCATE.key() + "' is '" + v
                     + "'; it must be 'fail' or 'ignore'.");
+        };
+    }
+
+    /** Option {@code changelog-mode}: true for 'upsert', false for 'all'. */
+    private static boolean upsertMode(ReadableConfig options) {
+        String v = options.get(PgWalTableOptions.CHANGELOG_MODE).trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "all" -> false;
+            case "upsert" -> true;
+            default -> throw new ValidationException("Option '"
+                    + PgWalTableOptions.CHANGELOG_MODE.key() + "' is '" + v
+                    + "'; it must be 'all' or 'upsert'.");
         };
     }
 

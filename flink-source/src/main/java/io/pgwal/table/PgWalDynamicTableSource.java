@@ -9,9 +9,11 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSource;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.connector.ChangelogMode;
@@ -28,15 +30,17 @@ import org.apache.flink.table.types.logical.LogicalType;
  * The pgwal SQL table: a {@link PgWalSource} whose Avro envelopes are converted to changelog rows
  * of one captured table.
  *
- * <p>It is a {@link DataStreamScanProvider} (not a {@code SourceProvider} of a RowData source)
- * because upsert mode with toastable columns needs keyed state next to the source (see {@link
- * ToastRestoringFunction}); in the other cases the conversion is a flatMap chained to the source,
- * so the envelopes are never serialized. Everything runs at parallelism 1: one replication slot
- * has one reader.
+ * <p>The changelog follows a {@link ChangelogShape} (the table's REPLICA IDENTITY and option
+ * {@code changelog-mode}): {@code ChangelogMode.all()} ({@code +I -U +U -D}, whole old rows) by
+ * default, either from the old rows PostgreSQL sends (REPLICA IDENTITY FULL, no state) or from
+ * the last row per key that pgwal keeps ({@link KeptRowsOperator}); so the planner adds no {@code
+ * ChangelogNormalize}. With {@code changelog-mode} = upsert it is an upsert stream on the declared
+ * primary key ({@code +I +U -D}) and pgwal keeps no state.
  *
- * <p>Changelog mode: {@code +I -U +U -D} when the table has REPLICA IDENTITY FULL (whole old rows
- * are sent); otherwise upsert ({@code +I +U -D}, deletes may carry only the key) on the declared
- * primary key, which must equal the replica identity key.
+ * <p>It is a {@link DataStreamScanProvider} (not a {@code SourceProvider} of a RowData source)
+ * because the kept rows need keyed state next to the source. The conversion is chained to the
+ * source in every shape (no shuffle: the envelopes are never serialized). Everything runs at
+ * parallelism 1: one replication slot has one reader.
  */
 public final class PgWalDynamicTableSource implements ScanTableSource, SupportsReadingMetadata {
 
@@ -45,15 +49,15 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
     private final String table;
     private final String[] columns;
     private final DataType physicalDataType;
-    /** Primary key positions in upsert mode, empty in retract mode. */
+    /** Primary key positions among the declared columns; may be empty with full images. */
     private final int[] keyPositions;
-    private final boolean keepRows;
+    private final ChangelogShape shape;
     private final CapturedTable captured;
     private List<String> metadataKeys = List.of();
     private DataType producedDataType;
 
     PgWalDynamicTableSource(PgWalSource source, String schema, String table, String[] columns,
-            DataType physicalDataType, int[] keyPositions, boolean keepRows,
+            DataType physicalDataType, int[] keyPositions, ChangelogShape shape,
             CapturedTable captured) {
         this.captured = captured;
         this.source = source;
@@ -62,18 +66,18 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
         this.columns = columns;
         this.physicalDataType = physicalDataType;
         this.keyPositions = keyPositions;
-        this.keepRows = keepRows;
+        this.shape = shape;
         this.producedDataType = physicalDataType;
     }
 
-    /** Whether the changelog is an upsert stream on the primary key (REPLICA IDENTITY not FULL). */
-    public boolean isUpsert() {
-        return keyPositions.length > 0;
+    /** How changes become rows, and whether pgwal keeps rows in state. */
+    ChangelogShape shape() {
+        return shape;
     }
 
     @Override
     public ChangelogMode getChangelogMode() {
-        return isUpsert() ? ChangelogMode.upsert(true) : ChangelogMode.all();
+        return shape.changelogMode();
     }
 
     @Override
@@ -84,7 +88,7 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
         List<PgWalMetadata> metadata = new ArrayList<>();
         metadataKeys.forEach(k -> metadata.add(PgWalMetadata.ofKey(k)));
         ChangelogConverter converter = new ChangelogConverter(schema, table, columns,
-                types.toArray(new LogicalType[0]), keyPositions, metadata, captured);
+                types.toArray(new LogicalType[0]), keyPositions, metadata, captured, shape);
         boolean bounded = source.getBoundedness() == Boundedness.BOUNDED;
         return new DataStreamScanProvider() {
             @Override
@@ -95,13 +99,24 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
                 envelopes.setParallelism(1);
                 // Stable uids, so that the source position (and the kept rows) survive savepoints.
                 provider.generateUid("pgwal-source").ifPresent(envelopes::uid);
-                SingleOutputStreamOperator<RowData> rows = keepRows
-                        ? envelopes.keyBy(e -> 0, Types.INT)
-                                .process(new ToastRestoringFunction(converter, physicalType))
-                        : envelopes.flatMap(new ChangelogFlatMap(converter));
-                rows.returns(producedType).setParallelism(1)
-                        .name("pgwal changelog " + schema + "." + table);
-                provider.generateUid("pgwal-changelog").ifPresent(rows::uid);
+                SingleOutputStreamOperator<RowData> rows;
+                if (shape.keepsRows()) {
+                    // Keyed without a shuffle (parallelism 1 owns every key group), so that it
+                    // chains to the source; the operator sets each row's key itself.
+                    KeySelector<GenericRecord, String> noKey = e -> "";
+                    // (An operator's factory chains by default: ChainingStrategy.ALWAYS.)
+                    rows = DataStreamUtils.reinterpretAsKeyedStream(envelopes, noKey, Types.STRING)
+                            .transform("pgwal changelog " + schema + "." + table, producedType,
+                                    new KeptRowsOperator(converter, physicalType));
+                    // A uid of its own: the state of the earlier layout (all rows in one map
+                    // under the uid pgwal-changelog) must not be restored into this one unnoticed.
+                    provider.generateUid("pgwal-kept-rows").ifPresent(rows::uid);
+                } else {
+                    rows = envelopes.flatMap(new ChangelogFlatMap(converter))
+                            .name("pgwal changelog " + schema + "." + table);
+                    provider.generateUid("pgwal-changelog").ifPresent(rows::uid);
+                }
+                rows.returns(producedType).setParallelism(1);
                 return rows;
             }
 
@@ -130,7 +145,7 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
     @Override
     public DynamicTableSource copy() {
         PgWalDynamicTableSource copy = new PgWalDynamicTableSource(source, schema, table, columns,
-                physicalDataType, keyPositions, keepRows, captured);
+                physicalDataType, keyPositions, shape, captured);
         copy.metadataKeys = metadataKeys;
         copy.producedDataType = producedDataType;
         return copy;
@@ -138,6 +153,7 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
 
     @Override
     public String asSummaryString() {
-        return "pgwal " + schema + "." + table + (isUpsert() ? " (upsert)" : " (retract)");
+        return "pgwal " + schema + "." + table + " (" + shape.name().toLowerCase(java.util.Locale.ROOT)
+                .replace('_', ' ') + ")";
     }
 }

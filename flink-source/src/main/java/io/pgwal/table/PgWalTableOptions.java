@@ -33,4 +33,13 @@ public final class PgWalTableOptions {
                             + " (a changelog cannot retract rows it does not hold, and going on"
                             + " would leave them in every result); 'ignore' goes on and the"
                             + " truncated rows stay.");
+
+    public static final ConfigOption<String> CHANGELOG_MODE =
+            ConfigOptions.key("changelog-mode").stringType().defaultValue("all")
+                    .withDescription("'all' (the default): a full changelog (+I -U +U -D with"
+                            + " whole old rows); for a table whose REPLICA IDENTITY is not FULL"
+                            + " pgwal keeps the last row per key in state to produce it."
+                            + " 'upsert': an upsert changelog on the primary key (+I +U -D), no"
+                            + " state in pgwal; an UPDATE that leaves a TOAST value unsent then"
+                            + " ends the job unless the identity is FULL.");
 }

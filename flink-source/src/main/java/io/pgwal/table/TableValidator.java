@@ -14,13 +14,14 @@ import org.apache.flink.table.types.logical.LogicalType;
 
 /**
  * Checks a {@code CREATE TABLE} against the PostgreSQL table it captures, and decides the
- * changelog mode from the table's REPLICA IDENTITY:
+ * {@link ChangelogShape} from the table's REPLICA IDENTITY and option {@code changelog-mode}:
  *
  * <ul>
- *   <li>FULL → retract mode ({@code +I -U +U -D}); a primary key is optional.
- *   <li>DEFAULT or USING INDEX → upsert mode ({@code +I +U -D}, key-only deletes): the old row is
- *       identified by its key only, so {@code PRIMARY KEY (...) NOT ENFORCED} is required and must
- *       name exactly the replica identity's columns.
+ *   <li>FULL → whole old rows are sent: {@code all} needs no primary key; {@code upsert} needs
+ *       {@code PRIMARY KEY (...) NOT ENFORCED} naming exactly the table's primary key columns.
+ *   <li>DEFAULT or USING INDEX → the old row is identified by its key only, so {@code PRIMARY KEY
+ *       (...) NOT ENFORCED} is required and must name exactly the replica identity's columns;
+ *       {@code all} keeps the last row per key, {@code upsert} keeps nothing.
  *   <li>NOTHING, or DEFAULT without a primary key → rejected: PostgreSQL cannot say which row an
  *       UPDATE or DELETE changed.
  * </ul>
@@ -30,20 +31,20 @@ final class TableValidator {
     private TableValidator() {}
 
     /** The validated shape of the SQL table. */
-    record Result(String[] columns, LogicalType[] types, int[] keyPositions, boolean keepRows,
+    record Result(String[] columns, LogicalType[] types, int[] keyPositions, ChangelogShape shape,
             int[] typeOids, int[] typeModifiers) {}
 
     /**
      * @param sent the columns pgoutput sends of the table (its publication's column list, and no
      *     generated column before PostgreSQL 18): a declared column outside it would never get a
      *     value
+     * @param upsert whether {@code changelog-mode} = upsert was chosen
      */
     static Result validate(PgTable info, ResolvedSchema declared, java.util.Set<String> sent,
-            String publication) {
+            String publication, boolean upsert) {
         List<Column> physical = declared.getColumns().stream().filter(Column::isPhysical).toList();
         String[] names = new String[physical.size()];
         LogicalType[] types = new LogicalType[physical.size()];
-        boolean toastable = false;
         for (int i = 0; i < physical.size(); i++) {
             Column c = physical.get(i);
             names[i] = c.getName();
@@ -72,9 +73,8 @@ final class TableValidator {
                         + c.getName() + " has PostgreSQL type " + pg.get().typeName()
                         + "; declare it as " + expected.get() + ".");
             }
-            toastable |= pg.get().toastable();
         }
-        int[] keyPositions = keyPositions(info, declared.getPrimaryKey(), List.of(names));
+        int[] keyPositions = keyPositions(info, declared.getPrimaryKey(), List.of(names), upsert);
         int[] typeOids = new int[names.length];
         int[] typeModifiers = new int[names.length];
         for (int i = 0; i < names.length; i++) {
@@ -82,16 +82,31 @@ final class TableValidator {
             typeOids[i] = pg.typeOid();
             typeModifiers[i] = pg.typeModifier();
         }
-        return new Result(names, types, keyPositions, keyPositions.length > 0 && toastable,
-                typeOids, typeModifiers);
+        ChangelogShape shape = ChangelogShape.of(info.replicaIdentity() == 'f', upsert);
+        return new Result(names, types, keyPositions, shape, typeOids, typeModifiers);
     }
 
     private static int[] keyPositions(PgTable info, Optional<UniqueConstraint> primaryKey,
-            List<String> names) {
+            List<String> names, boolean upsert) {
         String table = info.qualifiedName();
+        List<String> declaredKey = primaryKey.map(UniqueConstraint::getColumns).orElse(List.of());
         switch (info.replicaIdentity()) {
             case 'f':
-                return new int[0];
+                if (!upsert) {
+                    return new int[0];
+                }
+                // An upsert stream is only right on a key PostgreSQL keeps unique.
+                if (info.identityColumns().isEmpty()
+                        || !new HashSet<>(declaredKey).equals(new HashSet<>(info.identityColumns()))) {
+                    throw new ValidationException("Option '" + PgWalTableOptions.CHANGELOG_MODE.key()
+                            + "' = 'upsert' needs PRIMARY KEY (...) NOT ENFORCED on the primary key"
+                            + " of table " + table + (info.identityColumns().isEmpty()
+                                    ? ", which has none"
+                                    : ": " + info.identityColumns())
+                            + (declaredKey.isEmpty() ? "" : " (declared: " + declaredKey + ")")
+                            + ". Use 'changelog-mode' = 'all' (the default) for this table.");
+                }
+                return positions(declaredKey, names);
             case 'n':
                 throw new ValidationException("Table " + table + " has REPLICA IDENTITY NOTHING, so"
                         + " UPDATEs and DELETEs cannot be replicated. Run ALTER TABLE " + table
@@ -106,16 +121,19 @@ final class TableValidator {
                     + " UPDATEs and DELETEs cannot be replicated. Add a primary key or run"
                     + " ALTER TABLE " + table + " REPLICA IDENTITY FULL.");
         }
-        List<String> declaredKey = primaryKey.map(UniqueConstraint::getColumns).orElse(List.of());
         if (!new HashSet<>(declaredKey).equals(new HashSet<>(identity))) {
             throw new ValidationException("Table " + table + " has REPLICA IDENTITY "
                     + info.replicaIdentityName() + ": UPDATEs and DELETEs identify rows by "
-                    + identity + " only, so the pgwal table is an upsert table and must declare"
+                    + identity + " only, so the pgwal table must declare"
                     + " PRIMARY KEY (" + String.join(", ", identity) + ") NOT ENFORCED"
                     + (declaredKey.isEmpty() ? "" : " (declared: " + declaredKey + ")")
                     + ". Alternatively run ALTER TABLE " + table + " REPLICA IDENTITY FULL for a"
-                    + " retract changelog with full before-images.");
+                    + " changelog from full before-images.");
         }
+        return positions(declaredKey, names);
+    }
+
+    private static int[] positions(List<String> declaredKey, List<String> names) {
         List<Integer> positions = new ArrayList<>();
         for (String k : declaredKey) {
             positions.add(names.indexOf(k));
