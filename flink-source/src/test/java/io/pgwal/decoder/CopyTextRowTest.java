@@ -55,4 +55,44 @@ class CopyTextRowTest {
         assertThatThrownBy(() -> parse("abc\\", 1)).isInstanceOf(PgWalException.class)
                 .hasMessageContaining("escape");
     }
+
+    /**
+     * Rows of every length and column layout, at every offset in a buffer, with multi-byte UTF-8
+     * and bytes near the tab and backslash values: the word-at-a-time scan splits as a plain
+     * split does, and sends any row with a backslash to the escape path.
+     */
+    @Test
+    void randomRowsSplitLikeAPlainSplit() {
+        java.util.Random random = new java.util.Random(11);
+        String alphabet = "ab\u00e9\u20ac\b\u000b[]\\"; // no raw newline: COPY escapes it
+        for (int n = 0; n < 20_000; n++) {
+            int columns = 1 + random.nextInt(9);
+            StringBuilder row = new StringBuilder();
+            java.util.List<String> values = new java.util.ArrayList<>();
+            for (int c = 0; c < columns; c++) {
+                StringBuilder v = new StringBuilder();
+                row.append(c == 0 ? "" : "\t");
+                for (int k = random.nextInt(random.nextBoolean() ? 4 : 40); k > 0; k--) {
+                    char ch = alphabet.charAt(random.nextInt(alphabet.length()));
+                    if (ch == '\\' && random.nextInt(8) != 0) {
+                        ch = 'x';
+                    }
+                    v.append(ch);
+                    // A backslash in a value is "\\" in COPY's text (and sends the row to the
+                    // escape path).
+                    row.append(ch == '\\' ? "\\\\" : String.valueOf(ch));
+                }
+                values.add(v.toString());
+            }
+            byte[] bytes = row.toString().getBytes(StandardCharsets.UTF_8);
+            int offset = random.nextInt(9);
+            byte[] buffer = new byte[offset + bytes.length + random.nextInt(9)];
+            java.util.Arrays.fill(buffer, (byte) '\t');
+            System.arraycopy(bytes, 0, buffer, offset, bytes.length);
+            TupleData t = CopyTextRow.parse(buffer, offset, offset + bytes.length, columns);
+            for (int c = 0; c < columns; c++) {
+                assertThat(t.text(c)).as("row %d column %d", n, c).isEqualTo(values.get(c));
+            }
+        }
+    }
 }
