@@ -67,8 +67,9 @@ class PaimonTaskManagerKillIT {
                     }
                     phases.add(cluster.jobManagerLog().contains(SNAPSHOT_FINISHED) ? "stream" : "snapshot");
                     cluster.killTaskManager();
-                    System.out.println("TaskManager kill " + phases.size() + "/" + kills + " during the "
-                            + phases.get(phases.size() - 1) + ", Paimon snapshot " + lake.latestSnapshotId());
+                    System.out.println(java.time.LocalTime.now() + " TaskManager kill " + phases.size() + "/"
+                            + kills + " during the " + phases.get(phases.size() - 1) + " (as the JobManager's log"
+                            + " told just before), Paimon snapshot " + lake.latestSnapshotId());
                 }
                 // The writer goes on until the stream carried changes after the last kill.
                 long before = lake.latestSnapshotId();
