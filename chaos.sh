@@ -53,6 +53,6 @@ else
         -Dpgwal.chaos.rate=2000 -Dpgwal.chaos.tm-rows=$((KILLS * 150000)) -Dpgwal.chaos.tm-kafka-rows=$((KILLS * 150000)) \
         "${PAIMON[@]}" > "$LOG" 2>&1 || status=$?
 fi
-grep -E '^(\||Exactly-once chaos run|TaskManager kill run|Paimon TaskManager kill run|([0-9:.]+ )?TaskManager kill [0-9]+/|unexpected changes|chaos: [0-9]+ connection|job failovers at|\[(INFO|ERROR)\] Tests run:|\[INFO\] BUILD|\[ERROR\] BUILD)' "$LOG" || true
+grep -E '^(\||Exactly-once chaos run|TaskManager kill run|Paimon TaskManager kill run|([0-9TZ:.-]+ )?TaskManager kill [0-9]+/|unexpected changes|chaos: [0-9]+ connection|job failovers at|\[(INFO|ERROR)\] Tests run:|\[INFO\] BUILD|\[ERROR\] BUILD)' "$LOG" || true
 [ "$status" -eq 0 ] && echo "chaos run passed (seed $SEED)" || echo "chaos run FAILED (seed $SEED), see $LOG"
 exit "$status"

@@ -67,7 +67,7 @@ class PaimonTaskManagerKillIT {
                     }
                     phases.add(cluster.jobManagerLog().contains(SNAPSHOT_FINISHED) ? "stream" : "snapshot");
                     cluster.killTaskManager();
-                    System.out.println(java.time.LocalTime.now() + " TaskManager kill " + phases.size() + "/"
+                    System.out.println(java.time.Instant.now() + " TaskManager kill " + phases.size() + "/"
                             + kills + " during the " + phases.get(phases.size() - 1) + " (as the JobManager's log"
                             + " told just before), Paimon snapshot " + lake.latestSnapshotId());
                 }
