@@ -16,6 +16,7 @@
 # ${PGWAL_CLUSTER_RPC_PORT:-16123} (pass the same variables to every command); state, logs and pids
 # under local-cluster/target/.
 set -euo pipefail
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/local-cluster"
 REST_PORT=${PGWAL_CLUSTER_REST_PORT:-18081}
 RPC_PORT=${PGWAL_CLUSTER_RPC_PORT:-16123}
@@ -168,6 +169,6 @@ case "${1:-}" in
         echo "stopped"
         ;;
     *)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+        sed -n '2,17p' "$SELF" | sed 's/^# \{0,1\}//'; exit 2
         ;;
 esac
