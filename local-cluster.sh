@@ -2,16 +2,21 @@
 # A real standalone Flink cluster on this machine: a JobManager and TaskManagers as separate JVMs,
 # from Flink's artifacts on Maven Central (no Flink download, no Docker).
 #
-#   ./local-cluster.sh start [N]            JobManager + N TaskManagers (default 1), waits until ready
+#   ./local-cluster.sh start [--sql] [N]    JobManager + N TaskManagers (default 1), waits until ready;
+#                                           --sql adds what SQL jobs need to every class path: Flink's
+#                                           table API and planner (as in a Flink distribution's lib/),
+#                                           Paimon's bundle jar and the shaded Hadoop client
 #   ./local-cluster.sh add-taskmanager      one more TaskManager (e.g. to replace a killed one)
 #   ./local-cluster.sh kill-taskmanager     SIGKILL the oldest running TaskManager
 #   ./local-cluster.sh submit [-c CLASS] JAR [ARGS]
 #                                           run a job jar on the cluster (detached), prints the job id
 #   ./local-cluster.sh status | stop
 #
-# REST/web UI on http://localhost:${PGWAL_CLUSTER_REST_PORT:-18081}; state, logs and pids under
-# local-cluster/target/.
+# REST/web UI on http://localhost:${PGWAL_CLUSTER_REST_PORT:-18081}, JobManager RPC on
+# ${PGWAL_CLUSTER_RPC_PORT:-16123} (pass the same variables to every command); state, logs and pids
+# under local-cluster/target/.
 set -euo pipefail
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/local-cluster"
 REST_PORT=${PGWAL_CLUSTER_REST_PORT:-18081}
 RPC_PORT=${PGWAL_CLUSTER_RPC_PORT:-16123}
@@ -36,6 +41,17 @@ libs() {
         touch "$T/lib/.complete"
     fi
 }
+
+sql_libs() { # only what the cluster's own class path lacks (see the sql profile in pom.xml)
+    if [ ! -f "$T/lib-sql/.complete" ]; then
+        mvn -q -B -ntp -Dstyle.color=never -Psql dependency:copy-dependencies \
+            -DoutputDirectory="$T/lib-sql" -DincludeScope=provided
+        touch "$T/lib-sql/.complete"
+    fi
+}
+
+# The class path of the cluster's JVMs and of `submit`, chosen by `start`.
+classpath() { cat "$T/conf/classpath" 2>/dev/null || echo "$T/lib/*"; }
 
 conf() {
     cat > "$T/conf/config.yaml" <<YAML
@@ -73,7 +89,7 @@ java_cmd() { # name main-class [jvm-args...] -- [program-args...]
     [ $# -gt 0 ] && shift
     prog=("$@")
     nohup java "${OPENS[@]}" "${jvm[@]}" -Dlog.file="$PWD/$T/log/$name.log" \
-        -Dlog4j.configurationFile="$PWD/$T/conf/log4j.properties" -cp "$T/lib/*" "$main" \
+        -Dlog4j.configurationFile="$PWD/$T/conf/log4j.properties" -cp "$(classpath)" "$main" \
         -c "$T/conf" "${prog[@]}" > "$T/log/$name.out" 2>&1 &
     echo $! > "$T/pids/$name.pid"
 }
@@ -96,7 +112,7 @@ wait_for() { # TaskManager resource id
 add_taskmanager() {
     local n=$(( $(ls "$T/pids" | grep -cE '^tm-' || true) + 1 ))
     local params jvm dyn
-    params=$(java -cp "$T/lib/*" org.apache.flink.runtime.util.bash.BashJavaUtils \
+    params=$(java -cp "$(classpath)" org.apache.flink.runtime.util.bash.BashJavaUtils \
         GET_TM_RESOURCE_PARAMS -c "$T/conf" 2>/dev/null | grep BASH_JAVA_UTILS_EXEC_RESULT: \
         | sed 's/BASH_JAVA_UTILS_EXEC_RESULT://')
     jvm=$(echo "$params" | sed -n 1p)
@@ -112,8 +128,14 @@ alive() { kill -0 "$(cat "$1")" 2>/dev/null; }
 
 case "${1:-}" in
     start)
-        libs; conf
         if [ -f "$T/pids/jm.pid" ] && alive "$T/pids/jm.pid"; then echo "already running" >&2; exit 1; fi
+        libs; conf
+        echo "$T/lib/*" > "$T/conf/classpath"
+        if [ "${2:-}" = "--sql" ]; then
+            sql_libs
+            echo "$T/lib/*:$T/lib-sql/*" > "$T/conf/classpath"
+            shift
+        fi
         rm -f "$T"/pids/*.pid "$T"/log/*
         java_cmd jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint -Xmx512m --
         for _ in $(seq 1 "${2:-1}"); do add_taskmanager; done
@@ -136,7 +158,7 @@ case "${1:-}" in
         shift; entry=()
         if [ "${1:-}" = "-c" ]; then entry=(-c "$2"); shift 2; fi
         jar=$(cd "$OLDPWD" && realpath "$1"); shift
-        FLINK_CONF_DIR="$PWD/$T/conf" java "${OPENS[@]}" -cp "$T/lib/*" org.apache.flink.client.cli.CliFrontend \
+        FLINK_CONF_DIR="$PWD/$T/conf" java "${OPENS[@]}" -cp "$(classpath)" org.apache.flink.client.cli.CliFrontend \
             run -d "${entry[@]}" "$jar" "$@"
         ;;
     status)
@@ -147,6 +169,6 @@ case "${1:-}" in
         echo "stopped"
         ;;
     *)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2
+        sed -n '2,17p' "$SELF" | sed 's/^# \{0,1\}//'; exit 2
         ;;
 esac

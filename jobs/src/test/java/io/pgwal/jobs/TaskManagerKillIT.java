@@ -5,20 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgwal.avro.Envelope.FieldName;
 import io.pgwal.testing.Envelopes;
 import io.pgwal.testing.TestPostgres;
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TaskManagerKillIT {
 
-    private static final String REST_PORT = "18181";
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
     private static TestPostgres pg;
+    private static StandaloneCluster cluster;
     /** The job under test (each test submits one to the same cluster). */
     private static String currentJob;
 
@@ -46,13 +36,15 @@ class TaskManagerKillIT {
         pg.execute("CREATE TABLE k (id int PRIMARY KEY, v text)",
                 "CREATE PUBLICATION k_pub FOR TABLE k",
                 "SELECT pg_create_logical_replication_slot('k_slot', 'pgoutput')");
-        cluster("start", "1");
+        cluster = StandaloneCluster.start(1, false);
     }
 
     @AfterAll
     static void stop() throws Exception {
         try {
-            cluster("stop");
+            if (cluster != null) {
+                cluster.close();
+            }
         } finally {
             pg.close();
         }
@@ -102,7 +94,7 @@ class TaskManagerKillIT {
         assertThat(lost).as("lost, seed " + seed).isZero();
         assertThat(duplicated).as("duplicated, seed " + seed).isZero();
         assertThat(unexpected).as("unexpected, seed " + seed).isZero();
-        assertThat(Files.readString(ROOT.resolve("local-cluster/target/log/jm.log")))
+        assertThat(cluster.jobManagerLog())
                 .as("the job really failed over").contains("RESTARTING");
     }
 
@@ -223,19 +215,20 @@ class TaskManagerKillIT {
         int killed = 0;
         while (killed < kills) {
             long before = committed.count();
-            await(() -> committed.count() > before || !"RUNNING".equals(jobState()),
+            StandaloneCluster.await(
+                    () -> committed.count() > before || !"RUNNING".equals(jobState()),
                     "nothing new committed");
             Thread.sleep(random.nextInt(maxDelayMillis));
             if (!"RUNNING".equals(jobState())) {
                 break; // the bounded job is done: fewer kills than asked, reported as such
             }
-            cluster("kill-taskmanager");
-            cluster("add-taskmanager");
+            cluster.killTaskManager();
             killed++;
             System.out.println("TaskManager kill " + killed + "/" + kills + when + ", after "
                     + committed.count() + " committed files or offsets");
         }
-        await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()), "job did not end");
+        StandaloneCluster.await(() -> "FINISHED".equals(jobState()) || "FAILED".equals(jobState()),
+                "job did not end");
         assertThat(jobState()).isEqualTo("FINISHED");
         return killed;
     }
@@ -252,68 +245,22 @@ class TaskManagerKillIT {
     /** The same for {@code job} (a main class of the job jar) with its own sink arguments. */
     private static void submit(Class<?> job, List<String> sinkArgs, String name, String... options)
             throws Exception {
-        File jar;
-        try (Stream<Path> jars = Files.list(ROOT.resolve("jobs/target"))) {
-            jar = jars.filter(p -> p.toString().endsWith("-job.jar")).findFirst().orElseThrow().toFile();
-        }
-        List<String> args = new ArrayList<>(List.of("submit", "-c", job.getName(), jar.getPath()));
-        args.addAll(sinkArgs);
+        List<String> args = new ArrayList<>(sinkArgs);
         args.addAll(List.of("--checkpoint-interval", "1s",
                 "--stop-at-lsn", pg.currentInsertLsn().asString(),
                 "--hostname", "localhost", "--port", Integer.toString(pg.port()),
                 "--username", pg.user(), "--database-name", pg.database(),
                 "--slot.name", name + "_slot", "--publication.name", name + "_pub"));
         args.addAll(List.of(options));
-        cluster(args.toArray(String[]::new));
-        currentJob = submittedJobId();
-    }
-
-    /** The id of the job the last {@code local-cluster.sh submit} started. */
-    private static String submittedJobId() throws Exception {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("JobID ([0-9a-f]{32})").matcher(
-                Files.readString(ROOT.resolve("jobs/target/local-cluster-submit.log")));
-        assertThat(m.find()).as("job id in jobs/target/local-cluster-submit.log").isTrue();
-        return m.group(1);
+        currentJob = cluster.submit(job, args);
     }
 
     private static String jobState() throws Exception {
-        return jobState(currentJob);
-    }
-
-    private static String jobState(String jobId) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + REST_PORT + "/jobs/" + jobId)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        int i = body.indexOf("\"state\":\"");
-        return i < 0 ? "NONE" : body.substring(i + 9, body.indexOf('"', i + 9));
+        return cluster.jobState(currentJob);
     }
 
     /** How much a sink has committed so far (files, offsets), to kill after progress. */
     private interface Committed {
         long count() throws Exception;
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void await(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (!check.ok()) {
-            assertThat(System.nanoTime() - deadline).as(what).isNegative();
-            Thread.sleep(100);
-        }
-    }
-
-    private static void cluster(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("local-cluster.sh").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(ROOT.resolve("jobs/target/local-cluster-" + args[0] + ".log").toFile());
-        pb.environment().put("PGWAL_CLUSTER_REST_PORT", REST_PORT);
-        pb.environment().put("PGWAL_CLUSTER_RPC_PORT", "16223");
-        int exit = pb.start().waitFor();
-        assertThat(exit).as("local-cluster.sh " + String.join(" ", args) + " (see jobs/target/local-cluster-"
-                + args[0] + ".log)").isZero();
     }
 }
