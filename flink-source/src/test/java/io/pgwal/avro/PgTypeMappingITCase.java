@@ -18,8 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,7 +33,8 @@ import org.postgresql.util.PGInterval;
  */
 class PgTypeMappingITCase {
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     /** Reads the JDBC value of column 2 in the Avro value space (epoch numbers, byte[] ...). */
     interface JdbcValue {
@@ -49,15 +50,7 @@ class PgTypeMappingITCase {
 
     @BeforeAll
     static void start() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     static List<String> lits(String... v) {

@@ -9,18 +9,18 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The catalog facts read from a real PostgreSQL 17. */
 class JdbcCatalogLookupITCase {
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void start() {
-        pg = TestPostgres.start();
         pg.execute(
                 "CREATE TYPE mood AS ENUM ('sad', 'happy')",
                 "CREATE DOMAIN money2 AS numeric(12,2) CHECK (VALUE >= 0)",
@@ -30,13 +30,6 @@ class JdbcCatalogLookupITCase {
                         + " m mood NOT NULL, tags int[], \"Weird Name\" bigint)",
                 "ALTER TABLE t ALTER COLUMN plain_text SET STORAGE PLAIN",
                 "ALTER TABLE t DROP COLUMN gone");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
     }
 
     private static int oid(String relation) throws SQLException {

@@ -7,24 +7,14 @@ import io.pgwal.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The type table agrees with a real server's pg_type: OIDs, names and fixed lengths. */
 class PgTypesITCase {
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @Test
     void everyRowIsThePgTypeOfItsOid() throws Exception {

@@ -14,9 +14,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every setup problem is reported with the option or server setting that fixes it (never with the
@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 class ReplicationSetupITCase {
 
     private static final String SECRET = "pw-Secret-42";
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE orders (id int PRIMARY KEY)",
                 "CREATE TABLE \"Order Items\" (id int PRIMARY KEY)",
                 "CREATE TABLE other (id int PRIMARY KEY)",
@@ -39,11 +39,6 @@ class ReplicationSetupITCase {
         pg.prependHba("host all pwuser 127.0.0.1/32 scram-sha-256", "host all pwuser ::1/128 scram-sha-256",
                 "host replication pwuser 127.0.0.1/32 scram-sha-256",
                 "host replication pwuser ::1/128 scram-sha-256");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     private static PgWalConnectionConfig.Builder config() {

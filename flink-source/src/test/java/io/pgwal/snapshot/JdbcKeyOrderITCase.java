@@ -6,9 +6,8 @@ import io.pgwal.replication.SqlIdentifiers.QualifiedName;
 import io.pgwal.testing.TestPostgres;
 import java.sql.Connection;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Chunk keys compare as PostgreSQL orders the key column: by its type (not as text) and its own
@@ -16,17 +15,8 @@ import org.junit.jupiter.api.Test;
  */
 class JdbcKeyOrderITCase {
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @Test
     void comparesByTypeAndByTheColumnsCollation() throws Exception {

@@ -28,12 +28,12 @@ class PgWalDeadConnectionITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
     private static TcpProxy proxy;
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE d (id int PRIMARY KEY)", "CREATE PUBLICATION d_pub FOR TABLE d",
                 "SELECT pg_create_logical_replication_slot('d_slot', 'pgoutput')");
         proxy = TcpProxy.start(pg.host(), pg.port());
@@ -42,7 +42,6 @@ class PgWalDeadConnectionITCase {
     @AfterAll
     static void stop() {
         proxy.close();
-        pg.close();
     }
 
     @Test

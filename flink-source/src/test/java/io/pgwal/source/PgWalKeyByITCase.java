@@ -21,7 +21,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,20 +39,15 @@ class PgWalKeyByITCase {
                     .setNumberSlotsPerTaskManager(2)
                     .build());
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE a (id int PRIMARY KEY, x text)",
                 "CREATE TABLE b (id bigint PRIMARY KEY, amount numeric(10,3), at timestamptz)",
                 "CREATE PUBLICATION kb_pub FOR TABLE a, b",
                 "SELECT pg_create_logical_replication_slot('kb_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

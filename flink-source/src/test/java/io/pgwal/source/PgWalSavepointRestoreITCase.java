@@ -23,7 +23,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,22 +41,17 @@ class PgWalSavepointRestoreITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE big (id int PRIMARY KEY, payload text)",
                 "CREATE PUBLICATION big_pub FOR TABLE big",
                 "SELECT pg_create_logical_replication_slot('big_slot', 'pgoutput')",
                 "CREATE TABLE small (id int PRIMARY KEY, payload text)",
                 "CREATE PUBLICATION small_pub FOR TABLE small",
                 "SELECT pg_create_logical_replication_slot('small_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test
@@ -171,7 +165,6 @@ class PgWalSavepointRestoreITCase {
             Thread.sleep(20);
         }
     }
-
 
     /** "OP id", slowed down in run 1 so that a savepoint lands inside the big transaction. */
     private static final class Describe implements MapFunction<GenericRecord, String> {

@@ -18,8 +18,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,17 +31,8 @@ class PgWalSchemaChangesITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @Test
     void addedAndDroppedColumnsAppearAndDisappearAtTheirChange() throws Exception {

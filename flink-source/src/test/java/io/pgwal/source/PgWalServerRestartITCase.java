@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,19 +28,14 @@ class PgWalServerRestartITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE s (id int PRIMARY KEY, pad text)",
                 "CREATE PUBLICATION s_pub FOR TABLE s",
                 "SELECT pg_create_logical_replication_slot('s_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

@@ -13,7 +13,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,20 +34,15 @@ class PgWalShutdownITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE sd (id int PRIMARY KEY)",
                 "CREATE PUBLICATION sd_pub FOR TABLE sd",
                 "SELECT pg_create_logical_replication_slot('sd_slot', 'pgoutput')",
                 "SELECT pg_create_logical_replication_slot('sd_slow_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

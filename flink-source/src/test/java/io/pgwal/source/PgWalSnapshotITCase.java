@@ -21,8 +21,6 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,17 +44,8 @@ class PgWalSnapshotITCase {
     private static final List<String> KEY = List.of("id");
     private static final int MAX_PARALLELISM = 128;
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     /**
      * @param existingSlot the slot is created by hand before the rows are written (its backlog

@@ -19,8 +19,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,17 +36,8 @@ class PgWalSnapshotTablesITCase {
                     .setNumberSlotsPerTaskManager(2)
                     .build());
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @Test
     void tableWithoutKeyIsReadInBlockRanges() throws Exception {

@@ -6,7 +6,6 @@ import io.pgwal.testing.FailsOnce;
 import io.pgwal.testing.TestPostgres;
 import java.util.Map;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,11 +21,11 @@ class PgWalSourceErrorsITCase {
 
     private static final String SECRET = "s3cret-Pa55";
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE t (id int PRIMARY KEY)",
                 "CREATE PUBLICATION err_pub FOR TABLE t",
                 "CREATE ROLE pwuser LOGIN REPLICATION PASSWORD '" + SECRET + "'");
@@ -35,11 +34,6 @@ class PgWalSourceErrorsITCase {
                 "host all pwuser ::1/128 scram-sha-256",
                 "host replication pwuser 127.0.0.1/32 scram-sha-256",
                 "host replication pwuser ::1/128 scram-sha-256");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     private static PgWalSourceBuilder valid(TestPostgres server) {

@@ -31,7 +31,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,18 +46,13 @@ class PgWalSourceTypesITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.executeScript("sql/types.sql");
         pg.execute("SELECT pg_create_logical_replication_slot('types_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test
@@ -224,7 +218,6 @@ class PgWalSourceTypesITCase {
         };
         return rs.wasNull() ? null : v;
     }
-
 
     private static List<GenericRecord> readUntil(LogSequenceNumber stop) throws Exception {
         PgWalSource source = pg.sourceBuilder("types_slot", "types_pub")

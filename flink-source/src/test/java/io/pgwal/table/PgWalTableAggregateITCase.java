@@ -20,7 +20,6 @@ import java.util.TreeMap;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,11 +38,11 @@ class PgWalTableAggregateITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         for (String t : List.of("orders_default", "orders_full")) {
             pg.execute("CREATE TABLE " + t + " (id int PRIMARY KEY, status text NOT NULL,"
                     + " amount numeric(12, 2) NOT NULL, note text)");
@@ -51,11 +50,6 @@ class PgWalTableAggregateITCase {
         }
         pg.execute("ALTER TABLE orders_full REPLICA IDENTITY FULL",
                 "CREATE PUBLICATION agg_pub FOR TABLE orders_default, orders_full");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @ParameterizedTest

@@ -16,7 +16,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.ExceptionUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,11 +34,11 @@ class PgWalTableChangelogModeITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         for (String t : List.of("kept", "ups", "olds", "ups_toast")) {
             pg.execute("CREATE TABLE " + t + " (id int PRIMARY KEY, title text NOT NULL, body text NOT NULL)",
                     "ALTER TABLE " + t + " ALTER COLUMN body SET STORAGE EXTERNAL");
@@ -53,11 +52,6 @@ class PgWalTableChangelogModeITCase {
         for (String t : List.of("kept", "ups", "olds", "ups_toast", "tally")) {
             pg.execute("SELECT pg_create_logical_replication_slot('" + t + "_slot', 'pgoutput')");
         }
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

@@ -18,8 +18,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.ExceptionUtils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,17 +33,8 @@ class PgWalTableDdlITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() {
-        pg = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @Test
     void truncateEndsTheJobInsteadOfAWrongAggregate() throws Exception {

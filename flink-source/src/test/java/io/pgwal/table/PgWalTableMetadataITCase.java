@@ -15,7 +15,6 @@ import java.util.List;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,20 +28,15 @@ class PgWalTableMetadataITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE SCHEMA shop",
                 "CREATE TABLE shop.\"Events\" (id int PRIMARY KEY, what text)",
                 "CREATE PUBLICATION meta_pub FOR TABLE shop.\"Events\"",
                 "SELECT pg_create_logical_replication_slot('meta_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     /** What a writing transaction observed about itself. */

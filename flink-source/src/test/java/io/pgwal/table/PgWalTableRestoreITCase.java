@@ -24,7 +24,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,11 +48,11 @@ class PgWalTableRestoreITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE notes (id int PRIMARY KEY, title text NOT NULL, body text NOT NULL)",
                 "ALTER TABLE notes ALTER COLUMN body SET STORAGE EXTERNAL",
                 "CREATE PUBLICATION notes_pub FOR TABLE notes");
@@ -65,11 +64,6 @@ class PgWalTableRestoreITCase {
                 "INSERT INTO notes SELECT i, 'small', 'x' FROM generate_series(" + (BIG_ROWS + 1) + ", " + ROWS + ") i",
                 "UPDATE notes SET title = 'renamed' WHERE id <= " + BIG_ROWS,
                 "DELETE FROM notes WHERE id > " + (ROWS - 3));
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @ParameterizedTest

@@ -16,7 +16,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.ExceptionUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,11 +36,11 @@ class PgWalTableStructuredTypesITCase {
             + " addr ROW<street STRING, `no` INT, tags ARRAY<STRING>>, h MAP<STRING, STRING>,"
             + " iv ROW<months INT, days INT, micros BIGINT>, m DECIMAL(19, 2), e STRING";
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE EXTENSION hstore",
                 "CREATE TYPE mood AS ENUM ('sad', 'ok')",
                 "CREATE TYPE address AS (street text, no int, tags text[])",
@@ -51,11 +50,6 @@ class PgWalTableStructuredTypesITCase {
                 "ALTER TABLE st REPLICA IDENTITY FULL",
                 "CREATE PUBLICATION st_pub FOR TABLE st",
                 "SELECT pg_create_logical_replication_slot('st_slot', 'pgoutput')");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

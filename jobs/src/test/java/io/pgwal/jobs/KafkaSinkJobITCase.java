@@ -35,22 +35,18 @@ class KafkaSinkJobITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
     private static KafkaTestBroker kafka;
 
     @BeforeAll
     static void start() {
-        pg = TestPostgres.start();
         kafka = KafkaTestBroker.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            kafka.close();
-        } finally {
-            pg.close();
-        }
+        kafka.close();
     }
 
     @Test

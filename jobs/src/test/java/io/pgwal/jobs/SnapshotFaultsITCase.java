@@ -36,7 +36,6 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -66,21 +65,16 @@ class SnapshotFaultsITCase {
     private static final int PARALLELISM = 2;
     private static final List<String> KEY = List.of("id");
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
 
     @BeforeAll
     static void startPostgres() {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE snap_faults (id int PRIMARY KEY, grp int NOT NULL,"
                         + " amount numeric(12,2), note text)",
                 "INSERT INTO snap_faults SELECT i, i % 7, i / 3.0, 'row ' || i"
                         + " FROM generate_series(1, " + ROWS + ") i",
                 "CREATE PUBLICATION snap_faults_pub FOR TABLE snap_faults");
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        pg.close();
     }
 
     @Test

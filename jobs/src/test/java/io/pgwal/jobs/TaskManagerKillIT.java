@@ -15,6 +15,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,14 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TaskManagerKillIT {
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
     private static StandaloneCluster cluster;
     /** The job under test (each test submits one to the same cluster). */
     private static String currentJob;
 
     @BeforeAll
     static void start() throws Exception {
-        pg = TestPostgres.start();
         pg.execute("CREATE TABLE k (id int PRIMARY KEY, v text)",
                 "CREATE PUBLICATION k_pub FOR TABLE k",
                 "SELECT pg_create_logical_replication_slot('k_slot', 'pgoutput')");
@@ -41,12 +42,8 @@ class TaskManagerKillIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            pg.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

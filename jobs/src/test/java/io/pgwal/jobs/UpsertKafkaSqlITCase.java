@@ -28,22 +28,18 @@ class UpsertKafkaSqlITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = TestPostgres.perClass();
     private static KafkaTestBroker kafka;
 
     @BeforeAll
     static void start() {
-        pg = TestPostgres.start();
         kafka = KafkaTestBroker.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            kafka.close();
-        } finally {
-            pg.close();
-        }
+        kafka.close();
     }
 
     @Test
