@@ -97,6 +97,33 @@ class PgWalTableLifeITCase {
                 .contains("'values.unrepresentable' = 'null'");
     }
 
+    /**
+     * The same value in the initial snapshot, whose rows are converted on the task thread while
+     * they are emitted: NULL by default, and with 'fail' one failure naming the chunk and column.
+     */
+    @Test
+    void nanInTheSnapshotIsNullByDefaultAndEndsTheJobOnceWhenAskedTo() throws Exception {
+        pg.execute("CREATE TABLE quote_snap (id int PRIMARY KEY, price numeric(12,2))",
+                "CREATE PUBLICATION quote_snap_pub FOR TABLE quote_snap",
+                "INSERT INTO quote_snap VALUES (1, 'NaN'), (2, 1.50)");
+        PgWalSourceBuilder source = pg.sourceBuilder("quote_snap_slot", "quote_snap_pub")
+                .startupMode(StartupMode.SNAPSHOT);
+
+        List<GenericRecord> records = new ArrayList<>();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        try (CloseableIterator<GenericRecord> it = env.fromSource(source.build(),
+                WatermarkStrategy.noWatermarks(), "pgwal").executeAndCollect()) {
+            it.forEachRemaining(records::add);
+        }
+        assertThat(records).extracting(r -> op(r) + " " + value(r, "after", "id") + " "
+                        + value(r, "after", "price"))
+                .containsExactlyInAnyOrder("READ 1 null", "READ 2 1.50");
+
+        String failure = failsOnce(source.unrepresentableValues(UnrepresentableValues.FAIL));
+        assertThat(failure).contains("Snapshot of").contains("quote_snap").contains("\"price\"")
+                .contains("NaN").contains("'values.unrepresentable' = 'null'");
+    }
+
     @Test
     void slotOlderThanItsPublicationEndsTheJobOnceAndTheAdvanceItNamesWorks() throws Exception {
         pg.execute("CREATE TABLE early (id int PRIMARY KEY)",
