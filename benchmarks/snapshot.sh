@@ -4,7 +4,8 @@
 # reads) and the pgwal source with scan.startup.mode = snapshot at each --parallelism (default 1,2).
 # Prints each run and a table with rows/s, MB/s, the ratio to the binary COPY drain and peak heap.
 # The JVM heap is SNAPSHOT_XMX (default 256m: the chunks must fit a small TaskManager).
-# Example: benchmarks/snapshot.sh --rows 10000000 --repeat 3
+# Options: --rows N --repeat N --parallelism 1,2 --ways ... --chunk-rows N --warmup N (untimed
+# snapshot runs first, default 1). Example: benchmarks/snapshot.sh --rows 10000000 --repeat 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q install -DskipTests -pl benchmarks -am

@@ -44,14 +44,16 @@ public final class SnapshotBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "10000000", "repeat", "3",
-                "parallelism", "1,2", "ways", "copy-binary,copy-text,snapshot,snapshot-reuse", "chunk-rows", "0"));
+                "parallelism", "1,2", "ways", "copy-binary,copy-text,snapshot,snapshot-reuse", "chunk-rows", "0",
+                "warmup", "1"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         List<Integer> parallelism = Arrays.stream(opt.get("parallelism").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
         run(Long.parseLong(opt.get("rows")), Integer.parseInt(opt.get("repeat")), parallelism,
-                Arrays.asList(opt.get("ways").split(",")), Integer.parseInt(opt.get("chunk-rows")));
+                Arrays.asList(opt.get("ways").split(",")), Integer.parseInt(opt.get("chunk-rows")),
+                Integer.parseInt(opt.get("warmup")));
     }
 
     /**
@@ -70,6 +72,16 @@ public final class SnapshotBenchmark {
     /** Runs the benchmark; returns way -> rows seen per run (for the smoke test). */
     public static Map<String, List<Long>> run(long rows, int repeat, List<Integer> parallelism,
             List<String> ways, int chunkRows) throws Exception {
+        return run(rows, repeat, parallelism, ways, chunkRows, 0);
+    }
+
+    /**
+     * Runs the benchmark after {@code warmup} untimed snapshot runs (parallelism 1, object reuse
+     * off), so that the first measured way does not also pay for loading and compiling the code
+     * every snapshot way shares.
+     */
+    public static Map<String, List<Long>> run(long rows, int repeat, List<Integer> parallelism,
+            List<String> ways, int chunkRows, int warmup) throws Exception {
         Map<String, List<Long>> seen = new LinkedHashMap<>();
         List<Result> results = new ArrayList<>();
         try (BenchPostgres pg = BenchPostgres.start(); Connection c = pg.connect()) {
@@ -82,6 +94,11 @@ public final class SnapshotBenchmark {
             long tableBytes = queryLong(c, "SELECT pg_table_size('orders')");
             System.out.printf("table: %d rows, %.1f MB (pg_table_size), loaded in %.1f s%n", rows,
                     tableBytes / 1e6, (System.nanoTime() - t0) / 1e9);
+            for (int i = 0; i < warmup; i++) {
+                long[] rn = snapshot(pg.port(), rows, 1, chunkRows, false);
+                System.out.printf("warm-up %d: %d rows in %.2f s (not counted)%n", i + 1, rn[0],
+                        rn[1] / 1e9);
+            }
             for (String way : ways) {
                 String w = way.trim();
                 if (w.equals("snapshot") || w.equals("snapshot-reuse")) {

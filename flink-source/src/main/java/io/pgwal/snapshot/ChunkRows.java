@@ -94,9 +94,15 @@ public final class ChunkRows {
      *     option {@code values.unrepresentable} says for values Avro cannot hold)
      */
     public void convert(AvroChangeConverter converter, Consumer<GenericRecord> out) {
+        convert(converter, 0, rows, out);
+    }
+
+    /** {@link #convert} of the rows {@code [from, to)} only. */
+    public void convert(AvroChangeConverter converter, int from, int to,
+            Consumer<GenericRecord> out) {
         int columns = table.columns().size();
         try {
-            for (int i = 0; i < rows; i++) {
+            for (int i = from; i < to; i++) {
                 int s = rowSegments[i];
                 int start = i > 0 && rowSegments[i - 1] == s ? rowEnds[i - 1] : 0;
                 out.accept(converter.read(schema,

@@ -2,12 +2,14 @@ package io.pgwal.jobs;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -22,11 +24,28 @@ final class CommittedAvroFiles {
         if (!Files.exists(out)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(out)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.naturalOrder()).toList();
-        }
+        // The sink renames and removes its hidden in-progress files while a job runs: a file that
+        // vanishes between the directory listing and its attributes is skipped, not an error.
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(out, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        found.sort(Comparator.naturalOrder());
+        return found;
     }
 
     /**

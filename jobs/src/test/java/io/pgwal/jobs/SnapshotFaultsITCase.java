@@ -11,7 +11,6 @@ import io.pgwal.testing.RowWriter;
 import io.pgwal.testing.TestPostgres;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -190,12 +188,7 @@ class SnapshotFaultsITCase {
     private static List<Entry> committed(Path out) throws IOException {
         List<Entry> snapshot = new ArrayList<>();
         List<GenericRecord> changes = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(out)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith(".")).toList();
-        }
-        for (Path f : files) {
+        for (Path f : CommittedAvroFiles.list(out)) {
             try (DataFileReader<GenericRecord> reader =
                     new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
                 for (GenericRecord r : reader) {

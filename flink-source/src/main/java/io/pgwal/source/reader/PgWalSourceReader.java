@@ -2,8 +2,8 @@ package io.pgwal.source.reader;
 
 import static io.pgwal.source.split.PgWalPosition.lsn;
 
-import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.replication.PgWalConnectionConfig;
+import io.pgwal.snapshot.PairedChunkConverter;
 import io.pgwal.snapshot.SnapshotEpoch;
 import io.pgwal.source.event.SnapshotEvents.ChunksEmitted;
 import io.pgwal.source.event.SnapshotEvents.ChunksFinished;
@@ -61,7 +61,8 @@ public final class PgWalSourceReader
      * the fetcher reads a chunk while the task thread emits the previous one.
      */
     private int chunksHeld;
-    private static final int CHUNKS_AHEAD = 2;
+    private final PairedChunkConverter chunkConverter;
+    private static final int CHUNKS_AHEAD = 3;
 
     public PgWalSourceReader(
             PgWalConnectionConfig config,
@@ -73,8 +74,10 @@ public final class PgWalSourceReader
         // One set of metrics per reader: Flink may close an idle fetcher and start a new one (with
         // a new split reader), and a second registration of the same names would be ignored.
         this(config, new PgWalAckHandle(), new PgWalPendingPosition(), new PgWalEpochHandle(),
-                new ExpiredEpochs(), new PgWalReaderMetrics(context.metricGroup()), maxBatchSize,
-                maxReconnectAttempts, reconnectBackoff, flinkConfig, context);
+                new ExpiredEpochs(), new PgWalReaderMetrics(context.metricGroup()),
+                new PairedChunkConverter(config.database(), config.unrepresentableValues(),
+                        "pgwal chunk converter " + context.getIndexOfSubtask()),
+                maxBatchSize, maxReconnectAttempts, reconnectBackoff, flinkConfig, context);
     }
 
     private PgWalSourceReader(
@@ -84,6 +87,7 @@ public final class PgWalSourceReader
             PgWalEpochHandle epochs,
             ExpiredEpochs expired,
             PgWalReaderMetrics metrics,
+            PairedChunkConverter chunkConverter,
             int maxBatchSize,
             int maxReconnectAttempts,
             Duration reconnectBackoff,
@@ -92,14 +96,23 @@ public final class PgWalSourceReader
         super(
                 () -> new PgWalSplitReader(config, acks, pending, epochs, metrics, maxBatchSize,
                         maxReconnectAttempts, reconnectBackoff),
-                new PgWalRecordEmitter(expired, AvroChangeConverter.forGivenSchemas(
-                        config.database(), config.unrepresentableValues())),
+                new PgWalRecordEmitter(expired, chunkConverter),
                 flinkConfig,
                 context);
         this.acks = acks;
         this.pending = pending;
         this.epochs = epochs;
+        this.chunkConverter = chunkConverter;
         expired.reader = this;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            chunkConverter.close();
+        }
     }
 
     /** Forwards the emitter's news of an expired epoch to the reader (both on the task thread). */
