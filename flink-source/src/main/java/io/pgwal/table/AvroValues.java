@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
 import org.apache.flink.table.data.DecimalData;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericMapData;
@@ -49,7 +51,7 @@ final class AvroValues {
             case FLOAT -> ((Number) value).floatValue();
             case DOUBLE -> ((Number) value).doubleValue();
             case DECIMAL -> decimal(value, schema, (DecimalType) type);
-            case CHAR, VARCHAR -> StringData.fromString(text(value, schema));
+            case CHAR, VARCHAR -> string(value, schema);
             case BINARY, VARBINARY -> bytes(value);
             case DATE -> value instanceof LocalDate d
                     ? (int) d.toEpochDay() : ((Number) value).intValue();
@@ -125,6 +127,18 @@ final class AvroValues {
         LogicalType lt = schema.getLogicalType();
         int scale = lt instanceof LogicalTypes.Decimal d ? d.getScale() : 0;
         return new BigDecimal(new BigInteger(bytes(value)), scale);
+    }
+
+    /**
+     * A string column's value. Avro strings arrive as UTF-8 bytes ({@link Utf8}): their bytes are
+     * copied as they are, instead of decoded into a Java string that is encoded again whenever the
+     * row is written (state, checkpoints, network).
+     */
+    private static StringData string(Object value, Schema schema) {
+        if (value instanceof Utf8 u && !(schema.getLogicalType() instanceof LogicalTypes.Decimal)) {
+            return StringData.fromBytes(Arrays.copyOf(u.getBytes(), u.getByteLength()));
+        }
+        return StringData.fromString(text(value, schema));
     }
 
     /** The text form: strings as they are, a decimal as plain digits, anything else by toString. */
