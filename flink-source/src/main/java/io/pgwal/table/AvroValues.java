@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
 import org.apache.flink.table.data.DecimalData;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericMapData;
@@ -49,7 +51,7 @@ final class AvroValues {
             case FLOAT -> ((Number) value).floatValue();
             case DOUBLE -> ((Number) value).doubleValue();
             case DECIMAL -> decimal(value, schema, (DecimalType) type);
-            case CHAR, VARCHAR -> StringData.fromString(text(value, schema));
+            case CHAR, VARCHAR -> string(value, schema);
             case BINARY, VARBINARY -> bytes(value);
             case DATE -> value instanceof LocalDate d
                     ? (int) d.toEpochDay() : ((Number) value).intValue();
@@ -107,12 +109,64 @@ final class AvroValues {
     }
 
     private static DecimalData decimal(Object value, Schema schema, DecimalType type) {
+        DecimalData compact = compactDecimal(value, schema, type);
+        if (compact != null) {
+            return compact;
+        }
         BigDecimal d = bigDecimal(value, schema).setScale(type.getScale());
         DecimalData data = DecimalData.fromBigDecimal(d, type.getPrecision(), type.getScale());
         if (data == null) {
             throw new IllegalStateException(d + " does not fit " + type);
         }
         return data;
+    }
+
+    /** 10^0 .. 10^18. */
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    /**
+     * The common case without a BigInteger and a BigDecimal per value: Avro decimal bytes (two's
+     * complement, big-endian) of at most 8 bytes, of the declared scale, into a compact decimal
+     * (precision at most 18) that holds it. Null for anything else: the exact path decides (and
+     * rejects what does not fit) as before.
+     */
+    private static DecimalData compactDecimal(Object value, Schema schema, DecimalType type) {
+        int precision = type.getPrecision();
+        if (!DecimalData.isCompact(precision)
+                || !(schema.getLogicalType() instanceof LogicalTypes.Decimal d)
+                || d.getScale() != type.getScale()) {
+            return null;
+        }
+        long unscaled;
+        if (value instanceof ByteBuffer buffer) {
+            int n = buffer.remaining();
+            if (n < 1 || n > 8) {
+                return null;
+            }
+            int at = buffer.position();
+            unscaled = buffer.get(at);
+            for (int k = 1; k < n; k++) {
+                unscaled = (unscaled << 8) | (buffer.get(at + k) & 0xFF);
+            }
+        } else if (value instanceof byte[] b && b.length >= 1 && b.length <= 8) {
+            unscaled = b[0];
+            for (int k = 1; k < b.length; k++) {
+                unscaled = (unscaled << 8) | (b[k] & 0xFF);
+            }
+        } else {
+            return null;
+        }
+        if (unscaled >= POW10[precision] || unscaled <= -POW10[precision]) {
+            return null;
+        }
+        return DecimalData.fromUnscaledLong(unscaled, precision, type.getScale());
     }
 
     private static BigDecimal bigDecimal(Object value, Schema schema) {
@@ -125,6 +179,18 @@ final class AvroValues {
         LogicalType lt = schema.getLogicalType();
         int scale = lt instanceof LogicalTypes.Decimal d ? d.getScale() : 0;
         return new BigDecimal(new BigInteger(bytes(value)), scale);
+    }
+
+    /**
+     * A string column's value. Avro strings arrive as UTF-8 bytes ({@link Utf8}): their bytes are
+     * copied as they are, instead of decoded into a Java string that is encoded again whenever the
+     * row is written (state, checkpoints, network).
+     */
+    private static StringData string(Object value, Schema schema) {
+        if (value instanceof Utf8 u && !(schema.getLogicalType() instanceof LogicalTypes.Decimal)) {
+            return StringData.fromBytes(Arrays.copyOf(u.getBytes(), u.getByteLength()));
+        }
+        return StringData.fromString(text(value, schema));
     }
 
     /** The text form: strings as they are, a decimal as plain digits, anything else by toString. */

@@ -63,6 +63,7 @@ final class ChangelogConverter implements Serializable {
     private final ChangelogShape shape;
 
     private transient Map<Schema, RowLayout> layouts;
+    private transient EnvelopeView view;
     /** The LSN of the change being converted, for messages. */
     private transient long currentLsn;
     private transient RowData.FieldGetter[] keyGetters;
@@ -100,18 +101,20 @@ final class ChangelogConverter implements Serializable {
 
     private void convertChange(GenericRecord envelope, RowStore store, Collector<RowData> out)
             throws Exception {
-        Op op = Envelope.op(envelope);
+        EnvelopeView view = view();
+        view.read(envelope);
+        Op op = view.op();
         if (op == Op.MESSAGE) {
             return;
         }
-        if (!schema.equals(Envelope.schema(envelope)) || !table.equals(Envelope.table(envelope))) {
+        if (!schema.equals(view.schema()) || !table.equals(view.table())) {
             return;
         }
-        checkRelation(envelope);
-        GenericRecord source = Envelope.source(envelope);
-        currentLsn = Envelope.lsn(envelope);
-        GenericRecord before = Envelope.before(envelope);
-        GenericRecord after = Envelope.after(envelope);
+        currentLsn = view.lsn();
+        checkRelation(view.relationOid());
+        GenericRecord source = view.source();
+        GenericRecord before = view.before();
+        GenericRecord after = view.after();
         switch (op) {
             case INSERT, READ -> {
                 // READ: a row of the initial snapshot, an insert for the changelog.
@@ -119,7 +122,7 @@ final class ChangelogConverter implements Serializable {
                 if (store != null) {
                     store.put(key(row), row);
                 }
-                out.collect(withMetadata(RowKind.INSERT, row, source));
+                out.collect(withMetadataOwned(RowKind.INSERT, row, source));
             }
             case UPDATE -> {
                 if (shape == ChangelogShape.KEPT_ROWS) {
@@ -133,7 +136,7 @@ final class ChangelogConverter implements Serializable {
             case DELETE -> {
                 GenericRowData old = physical(requireOldRow(before, op), !shape.fullImages());
                 if (store == null) {
-                    out.collect(withMetadata(RowKind.DELETE, old, source));
+                    out.collect(withMetadataOwned(RowKind.DELETE, old, source));
                 } else {
                     String k = key(old);
                     RowData last = store.get(k);
@@ -158,13 +161,13 @@ final class ChangelogConverter implements Serializable {
             fill(now, unsent, old);
         }
         if (!shape.upsert()) {
-            out.collect(withMetadata(RowKind.UPDATE_BEFORE, old, source));
-            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+            out.collect(withMetadataOwned(RowKind.UPDATE_BEFORE, old, source));
+            out.collect(withMetadataOwned(RowKind.UPDATE_AFTER, now, source));
         } else if (!key(old).equals(key(now))) {
-            out.collect(withMetadata(RowKind.DELETE, old, source));
-            out.collect(withMetadata(RowKind.INSERT, now, source));
+            out.collect(withMetadataOwned(RowKind.DELETE, old, source));
+            out.collect(withMetadataOwned(RowKind.INSERT, now, source));
         } else {
-            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+            out.collect(withMetadataOwned(RowKind.UPDATE_AFTER, now, source));
         }
     }
 
@@ -184,10 +187,10 @@ final class ChangelogConverter implements Serializable {
         // The old key is only sent when the UPDATE changed it.
         GenericRowData oldKeyRow = before == null ? null : physical(before, true);
         if (oldKeyRow != null && !key(oldKeyRow).equals(key(now))) {
-            out.collect(withMetadata(RowKind.DELETE, oldKeyRow, source));
-            out.collect(withMetadata(RowKind.INSERT, now, source));
+            out.collect(withMetadataOwned(RowKind.DELETE, oldKeyRow, source));
+            out.collect(withMetadataOwned(RowKind.INSERT, now, source));
         } else {
-            out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
+            out.collect(withMetadataOwned(RowKind.UPDATE_AFTER, now, source));
         }
     }
 
@@ -229,10 +232,9 @@ final class ChangelogConverter implements Serializable {
      * A change of another relation under the table's name: the table was dropped and created
      * again (or replaced) since planning. Its rows cannot be merged with the old table's.
      */
-    private void checkRelation(GenericRecord envelope) {
-        Long oid = Envelope.relationOid(envelope);
+    private void checkRelation(Long oid) {
         if (oid != null && oid != captured.relationOid()) {
-            throw new PgWalException("The change at LSN " + lsn(Envelope.lsn(envelope)) + " is of"
+            throw new PgWalException("The change at LSN " + lsn(currentLsn) + " is of"
                     + " relation OID " + oid + ", but the SQL table " + schema + "." + table
                     + " was planned on relation OID " + captured.relationOid() + ": the table was"
                     + " dropped and created again (or replaced) under the same name, and the new"
@@ -329,6 +331,13 @@ final class ChangelogConverter implements Serializable {
         return row;
     }
 
+    private EnvelopeView view() {
+        if (view == null) {
+            view = new EnvelopeView();
+        }
+        return view;
+    }
+
     private RowLayout layout(Schema rowSchema) {
         if (layouts == null) {
             layouts = new HashMap<>();
@@ -376,6 +385,18 @@ final class ChangelogConverter implements Serializable {
                         + " SQL job again without state on a new slot, or change the column back.");
             }
         }
+    }
+
+    /**
+     * {@link #withMetadata} of a row built for this change and referenced nowhere else (kept rows
+     * are stored as their own binary copies): without metadata columns it is emitted itself.
+     */
+    private RowData withMetadataOwned(RowKind kind, GenericRowData physical, GenericRecord source) {
+        if (metadata.length == 0) {
+            physical.setRowKind(kind);
+            return physical;
+        }
+        return withMetadata(kind, physical, source);
     }
 
     private RowData withMetadata(RowKind kind, RowData physical, GenericRecord source) {

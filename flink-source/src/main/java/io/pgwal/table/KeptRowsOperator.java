@@ -13,6 +13,9 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.binary.BinaryRowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.runtime.typeutils.RowDataSerializer;
 import org.apache.flink.util.function.ThrowingConsumer;
 
 /**
@@ -29,6 +32,11 @@ import org.apache.flink.util.function.ThrowingConsumer;
  * the operator sets the current key itself before each access because an UPDATE that changes the
  * key reads the old key's row and writes the new key's. It runs at parallelism 1, like the source
  * (one slot, one reader), and therefore owns every key group.
+ *
+ * <p>Rows are kept in their binary form ({@link BinaryRowData}, the format of the state's own
+ * serializer, so the state's layout is unchanged): converted once when stored, they are written
+ * by each checkpoint as they are (heap state writes every row at every checkpoint), and they are
+ * a few objects per row for the garbage collector instead of one per value.
  */
 final class KeptRowsOperator extends AbstractStreamOperator<RowData>
         implements OneInputStreamOperator<GenericRecord, RowData> {
@@ -43,7 +51,9 @@ final class KeptRowsOperator extends AbstractStreamOperator<RowData>
     private transient ValueState<RowData> rows;
     private transient TimestampedCollector<RowData> collector;
     private transient RowStore store;
+    private transient RowDataSerializer binary;
 
+    /** @param rowType the declared physical columns' {@link InternalTypeInfo} */
     KeptRowsOperator(ChangelogConverter converter, TypeInformation<RowData> rowType) {
         this.converter = converter;
         this.rowType = rowType;
@@ -55,6 +65,7 @@ final class KeptRowsOperator extends AbstractStreamOperator<RowData>
         rows = getPartitionedState(new ValueStateDescriptor<>(STATE_NAME, rowType));
         collector = new TimestampedCollector<>(output);
         store = new Store();
+        binary = ((InternalTypeInfo<RowData>) rowType).toRowSerializer();
     }
 
     @Override
@@ -73,7 +84,8 @@ final class KeptRowsOperator extends AbstractStreamOperator<RowData>
         @Override
         public void put(String key, RowData row) throws Exception {
             setCurrentKey(key);
-            rows.update(row);
+            // A stored row is never changed afterwards, so a binary row is kept as it is.
+            rows.update(row instanceof BinaryRowData ? row : binary.toBinaryRow(row).copy());
         }
 
         @Override

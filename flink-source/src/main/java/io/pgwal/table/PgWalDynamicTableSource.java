@@ -94,8 +94,10 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
             @Override
             public DataStream<RowData> produceDataStream(ProviderContext provider,
                     StreamExecutionEnvironment env) {
+                // Handed to the chained converter without Flink's copy per record.
                 DataStreamSource<GenericRecord> envelopes = env.fromSource(source,
-                        WatermarkStrategy.noWatermarks(), "pgwal " + schema + "." + table);
+                        WatermarkStrategy.noWatermarks(), "pgwal " + schema + "." + table,
+                        ChainedEnvelopes.INSTANCE);
                 envelopes.setParallelism(1);
                 // Stable uids, so that the source position (and the kept rows) survive savepoints.
                 provider.generateUid("pgwal-source").ifPresent(envelopes::uid);
