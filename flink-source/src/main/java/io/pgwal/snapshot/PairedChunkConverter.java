@@ -65,7 +65,10 @@ public final class PairedChunkConverter implements AutoCloseable {
         BlockingQueue<Object> ready = new ArrayBlockingQueue<>(AHEAD);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> odd = helper().submit(() -> {
-            for (int b = 1; b < blocks && !stop.get(); b += 2) {
+            for (int b = 0; b < blocks && !stop.get(); b++) {
+                if (callersBlock(b)) {
+                    continue;
+                }
                 Object result;
                 try {
                     List<GenericRecord> block = new ArrayList<>(BLOCK_ROWS);
@@ -87,7 +90,7 @@ public final class PairedChunkConverter implements AutoCloseable {
         });
         try {
             for (int b = 0; b < blocks; b++) {
-                if (b % 2 == 0) {
+                if (callersBlock(b)) {
                     rows.convert(callers, b * BLOCK_ROWS, Math.min(n, (b + 1) * BLOCK_ROWS), out);
                     continue;
                 }
@@ -113,6 +116,15 @@ public final class PairedChunkConverter implements AutoCloseable {
             stop.set(true);
             odd.cancel(true);
         }
+    }
+
+    /**
+     * Whether the caller converts block {@code b} (the even ones; the helper the odd ones). Giving
+     * the helper two blocks in three or four in five, as the caller also emits every record,
+     * measured the same within this machine's noise.
+     */
+    private static boolean callersBlock(int b) {
+        return b % 2 == 0;
     }
 
     private ExecutorService helper() {
