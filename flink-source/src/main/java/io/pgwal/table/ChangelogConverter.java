@@ -22,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the change envelopes of the captured table into Flink changelog rows (declared physical
- * columns, then the requested metadata columns). Envelopes of other tables and logical decoding
- * messages are dropped. Never a plausible wrong row: a TRUNCATE that cannot be retracted ends the
+ * Turns the change envelopes of the captured tables (one, or several of one shape: option {@code
+ * table-name} as a pattern) into Flink changelog rows (declared physical columns, then the
+ * requested metadata columns). Envelopes of other tables and logical decoding messages are
+ * dropped. Never a plausible wrong row: a TRUNCATE that cannot be retracted ends the
  * job unless {@code changelog.truncate} = ignore; so do a change of another relation under the
  * table's name (dropped and created again) and a column whose type changed beyond its declared
  * SQL type ({@link CapturedTable}).
@@ -50,17 +51,21 @@ import org.slf4j.LoggerFactory;
  */
 final class ChangelogConverter implements Serializable {
 
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     private static final Logger LOG = LoggerFactory.getLogger(ChangelogConverter.class);
 
     private final String schema;
-    private final String table;
+    /** The captured tables of {@link #schema} by name (one, or those {@code table-name} matched). */
+    private final Map<String, CapturedTable> tables;
     private final String[] columns;
     private final LogicalType[] types;
     private final int[] keyPositions;
     private final PgWalMetadata[] metadata;
-    private final CapturedTable captured;
     private final ChangelogShape shape;
+
+    /** The table of the change being converted, and what it was planned on. */
+    private transient String table;
+    private transient CapturedTable captured;
 
     private transient Map<Schema, RowLayout> layouts;
     private transient EnvelopeView view;
@@ -73,12 +78,11 @@ final class ChangelogConverter implements Serializable {
      * @param keyPositions the primary key's positions among {@code columns}; empty for a table
      *     with full images and no declared key
      */
-    ChangelogConverter(String schema, String table, String[] columns, LogicalType[] types,
-            int[] keyPositions, List<PgWalMetadata> metadata, CapturedTable captured,
+    ChangelogConverter(String schema, Map<String, CapturedTable> tables, String[] columns,
+            LogicalType[] types, int[] keyPositions, List<PgWalMetadata> metadata,
             ChangelogShape shape) {
-        this.captured = captured;
+        this.tables = new HashMap<>(tables);
         this.schema = schema;
-        this.table = table;
         this.columns = columns.clone();
         this.types = types.clone();
         this.keyPositions = keyPositions.clone();
@@ -107,9 +111,14 @@ final class ChangelogConverter implements Serializable {
         if (op == Op.MESSAGE) {
             return;
         }
-        if (!schema.equals(view.schema()) || !table.equals(view.table())) {
+        if (!schema.equals(view.schema())) {
             return;
         }
+        captured = tables.get(view.table());
+        if (captured == null) {
+            return;
+        }
+        table = view.table();
         currentLsn = view.lsn();
         checkRelation(view.relationOid());
         GenericRecord source = view.source();
@@ -120,7 +129,7 @@ final class ChangelogConverter implements Serializable {
                 // READ: a row of the initial snapshot, an insert for the changelog.
                 GenericRowData row = physical(after, false);
                 if (store != null) {
-                    store.put(key(row), row);
+                    store.put(storeKey(row), row);
                 }
                 out.collect(withMetadataOwned(RowKind.INSERT, row, source));
             }
@@ -138,7 +147,7 @@ final class ChangelogConverter implements Serializable {
                 if (store == null) {
                     out.collect(withMetadataOwned(RowKind.DELETE, old, source));
                 } else {
-                    String k = key(old);
+                    String k = storeKey(old);
                     RowData last = store.get(k);
                     if (last != null) {
                         store.remove(k);
@@ -198,9 +207,9 @@ final class ChangelogConverter implements Serializable {
     private void keptRowsUpdate(GenericRecord envelope, GenericRecord before, GenericRecord after,
             GenericRecord source, RowStore store, Collector<RowData> out) throws Exception {
         GenericRowData now = physical(after, false);
-        String newKey = key(now);
+        String newKey = storeKey(now);
         // The old key is only sent when the UPDATE changed it.
-        String oldKey = before == null ? newKey : key(physical(before, true));
+        String oldKey = before == null ? newKey : storeKey(physical(before, true));
         RowData last = store.get(oldKey);
         boolean[] unsent = unsent(envelope, after);
         if (unsent != null) {
@@ -248,7 +257,8 @@ final class ChangelogConverter implements Serializable {
             Collector<RowData> out) throws Exception {
         if (store != null) {
             // pgwal holds every row of the table as this job sees it: retract them all.
-            store.removeAll(row -> out.collect(withMetadata(RowKind.DELETE, row, source)));
+            store.removeAll(storePrefix(),
+                    row -> out.collect(withMetadata(RowKind.DELETE, row, source)));
             return;
         }
         String what = "TRUNCATE of " + schema + "." + table + " at LSN "
@@ -418,6 +428,18 @@ final class ChangelogConverter implements Serializable {
             }
         }
         return getters;
+    }
+
+    /**
+     * The kept row's key: {@link #key} of the row, after the table's name when the SQL table
+     * captures several tables (their keys may be equal; one table's keys stay as they were).
+     */
+    private String storeKey(RowData row) {
+        return storePrefix() + key(row);
+    }
+
+    private String storePrefix() {
+        return tables.size() == 1 ? "" : table.length() + ":" + table + "|";
     }
 
     /** A string identifying the row's primary key, equal for equal keys in any RowData form. */

@@ -95,12 +95,13 @@ final class KeptRowsOperator extends AbstractStreamOperator<RowData>
         }
 
         @Override
-        public void removeAll(ThrowingConsumer<RowData, Exception> removed) throws Exception {
+        public void removeAll(String keyPrefix, ThrowingConsumer<RowData, Exception> removed)
+                throws Exception {
             KeyedStateBackend<String> backend = getKeyedStateBackend();
             List<String> keys;
             // Collected first: the state is modified while the keys are visited.
             try (Stream<String> all = backend.getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
-                keys = all.toList();
+                keys = all.filter(k -> k.startsWith(keyPrefix)).toList();
             }
             for (String key : keys) {
                 setCurrentKey(key);

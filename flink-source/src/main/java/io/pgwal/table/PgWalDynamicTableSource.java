@@ -52,14 +52,15 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
     /** Primary key positions among the declared columns; may be empty with full images. */
     private final int[] keyPositions;
     private final ChangelogShape shape;
-    private final CapturedTable captured;
+    /** The captured tables by name; {@link #table} is the option (a name or a pattern). */
+    private final Map<String, CapturedTable> captured;
     private List<String> metadataKeys = List.of();
     private DataType producedDataType;
 
     PgWalDynamicTableSource(PgWalSource source, String schema, String table, String[] columns,
             DataType physicalDataType, int[] keyPositions, ChangelogShape shape,
-            CapturedTable captured) {
-        this.captured = captured;
+            Map<String, CapturedTable> captured) {
+        this.captured = Map.copyOf(captured);
         this.source = source;
         this.schema = schema;
         this.table = table;
@@ -87,8 +88,8 @@ public final class PgWalDynamicTableSource implements ScanTableSource, SupportsR
         List<LogicalType> types = physicalDataType.getLogicalType().getChildren();
         List<PgWalMetadata> metadata = new ArrayList<>();
         metadataKeys.forEach(k -> metadata.add(PgWalMetadata.ofKey(k)));
-        ChangelogConverter converter = new ChangelogConverter(schema, table, columns,
-                types.toArray(new LogicalType[0]), keyPositions, metadata, captured, shape);
+        ChangelogConverter converter = new ChangelogConverter(schema, captured, columns,
+                types.toArray(new LogicalType[0]), keyPositions, metadata, shape);
         boolean bounded = source.getBoundedness() == Boundedness.BOUNDED;
         return new DataStreamScanProvider() {
             @Override

@@ -17,8 +17,11 @@ public final class PgWalTableOptions {
 
     public static final ConfigOption<String> TABLE_NAME = ConfigOptions.key("table-name")
             .stringType().noDefaultValue()
-            .withDescription("The captured PostgreSQL table (exact name, not quoted). It must be in"
-                    + " the publication; one SQL table per slot.");
+            .withDescription("The captured PostgreSQL table (exact name, not quoted), or, when no"
+                    + " table has that name, a Java regular expression matching the whole names of"
+                    + " several tables of one shape in 'schema-name' (sharded tables; metadata"
+                    + " column table_name tells them apart). They must be in the publication; one"
+                    + " SQL table per slot.");
 
     public static final ConfigOption<String> SCAN_BOUNDED_STOP_LSN =
             ConfigOptions.key("scan.bounded.stop-lsn").stringType().noDefaultValue()

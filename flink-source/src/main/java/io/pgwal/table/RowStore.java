@@ -18,6 +18,10 @@ interface RowStore {
 
     void remove(String key) throws Exception;
 
-    /** Hands every stored row to {@code removed} and empties the store (a TRUNCATE). */
-    void removeAll(ThrowingConsumer<RowData, Exception> removed) throws Exception;
+    /**
+     * Hands every row stored under a key that starts with {@code keyPrefix} to {@code removed}
+     * and removes it (a TRUNCATE of one table; the empty prefix empties the store).
+     */
+    void removeAll(String keyPrefix, ThrowingConsumer<RowData, Exception> removed)
+            throws Exception;
 }
