@@ -111,11 +111,9 @@ final class ChangelogConverter implements Serializable {
         if (op == Op.MESSAGE) {
             return;
         }
-        if (!schema.equals(view.schema())) {
-            return;
-        }
-        captured = tables.get(view.table());
+        captured = schema.equals(view.schema()) ? tables.get(view.table()) : null;
         if (captured == null) {
+            checkNotRenamed(view);
             return;
         }
         table = view.table();
@@ -235,6 +233,29 @@ final class ChangelogConverter implements Serializable {
             out.collect(withMetadata(RowKind.UPDATE_AFTER, now, source));
         }
         store.put(newKey, now);
+    }
+
+    /**
+     * A change of a captured relation under another name: the table (or its schema) was renamed
+     * since planning. Its changes would silently stop reaching the SQL table, so the job ends.
+     */
+    private void checkNotRenamed(EnvelopeView view) {
+        Long oid = view.relationOid();
+        if (oid == null) {
+            return;
+        }
+        for (Map.Entry<String, CapturedTable> e : tables.entrySet()) {
+            if (e.getValue().relationOid() == oid) {
+                throw new PgWalException("The change at LSN " + lsn(view.lsn()) + " is of "
+                        + view.schema() + "." + view.table() + ", relation OID " + oid + ": the"
+                        + " table the SQL table was planned on as " + schema + "." + e.getKey()
+                        + " has been renamed, and its changes would no longer reach the SQL table."
+                        + " Declare the SQL table on the new name (options 'schema-name' and"
+                        + " 'table-name') and start the SQL job again without state, on a new slot"
+                        + " ('slot.name'), so that it reads the table as it is now"
+                        + " ('scan.startup.mode' = 'initial').");
+            }
+        }
     }
 
     /**

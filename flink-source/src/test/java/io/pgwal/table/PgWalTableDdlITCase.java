@@ -79,6 +79,35 @@ class PgWalTableDdlITCase {
                 .contains("at LSN").contains("'scan.startup.mode' = 'initial'");
     }
 
+    /**
+     * A table renamed while the job runs: its changes now carry the new name, and dropping them as
+     * another table's would silently freeze the SQL table. The relation OID gives it away.
+     */
+    @Test
+    void aTableRenamedWhileTheJobRunsEndsTheJob() throws Exception {
+        pg.execute("CREATE TABLE moving (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION moving_pub FOR TABLE moving",
+                "SELECT pg_create_logical_replication_slot('moving_slot', 'pgoutput')",
+                "INSERT INTO moving VALUES (1, 'before')");
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(FailsOnce.restartingForEver());
+        tEnv.executeSql("CREATE TABLE moving (id INT, v STRING, PRIMARY KEY (id) NOT ENFORCED)"
+                + " WITH (" + withOptions(pg, "moving_slot", "moving_pub", "moving") + ")");
+        // Planned and running on "moving" (its first row is out); then the table gets another name.
+        org.apache.flink.table.api.TableResult result = tEnv.executeSql("SELECT * FROM moving");
+        JobClient job = result.getJobClient().orElseThrow();
+        try (org.apache.flink.util.CloseableIterator<org.apache.flink.types.Row> rows =
+                result.collect()) {
+            assertThat(rows.next()).hasToString("+I[1, before]");
+            pg.execute("ALTER TABLE moving RENAME TO moved",
+                    "INSERT INTO moved VALUES (2, 'after')");
+
+            String failure = awaitFailure(job);
+
+            assertThat(failure).contains("public.moved").contains("planned on as public.moving")
+                    .contains("has been renamed").contains("at LSN").contains("'table-name'");
+        }
+    }
+
     @Test
     void aColumnRetypedBeyondItsDeclaredTypeEndsTheJobAndOneWithinGoesOn() throws Exception {
         pg.execute("CREATE TABLE widened (id int PRIMARY KEY, n int, label varchar(10))",
