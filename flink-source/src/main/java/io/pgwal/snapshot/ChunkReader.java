@@ -8,8 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import org.apache.avro.generic.GenericRecord;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 
@@ -18,7 +16,7 @@ import org.postgresql.copy.CopyOut;
  * imports the epoch's exported snapshot, then {@code COPY (SELECT columns FROM table WHERE <chunk
  * range>) TO STDOUT} in text format. Each row becomes an op READ envelope through the same
  * converters as the stream (COPY's text values are the types' output functions, as pgoutput's),
- * right away ({@link #read}) or later on another thread ({@link #readRows}).
+ * later and maybe on another thread ({@link ChunkRows#convert}).
  *
  * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
  */
@@ -42,22 +40,8 @@ public final class ChunkReader {
     }
 
     /**
-     * Reads {@code chunk} of {@code table} as of {@code epoch}, handing each row's envelope to
-     * {@code out} in the order COPY returns them; returns the number of rows.
-     *
-     * @throws EpochExpiredException when the epoch's snapshot cannot be imported any more
-     * @throws SQLException on connection failures
-     */
-    public long read(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch,
-            Consumer<GenericRecord> out) throws SQLException, EpochExpiredException {
-        ChunkRows rows = readRows(table, chunk, epoch);
-        rows.convert(converter, out);
-        return rows.size();
-    }
-
-    /**
-     * Reads {@code chunk} of {@code table} as of {@code epoch} into raw rows, to be converted
-     * later (maybe on another thread) with {@link ChunkRows#convert}.
+     * Reads {@code chunk} of {@code table} as of {@code epoch} into raw rows, in the order COPY
+     * returns them, to be converted later (maybe on another thread) with {@link ChunkRows#convert}.
      *
      * @throws EpochExpiredException when the epoch's snapshot cannot be imported any more
      * @throws SQLException on connection failures

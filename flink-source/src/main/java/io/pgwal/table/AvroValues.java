@@ -144,24 +144,16 @@ final class AvroValues {
                 || d.getScale() != type.getScale()) {
             return null;
         }
-        long unscaled;
-        if (value instanceof ByteBuffer buffer) {
-            int n = buffer.remaining();
-            if (n < 1 || n > 8) {
-                return null;
-            }
-            int at = buffer.position();
-            unscaled = buffer.get(at);
-            for (int k = 1; k < n; k++) {
-                unscaled = (unscaled << 8) | (buffer.get(at + k) & 0xFF);
-            }
-        } else if (value instanceof byte[] b && b.length >= 1 && b.length <= 8) {
-            unscaled = b[0];
-            for (int k = 1; k < b.length; k++) {
-                unscaled = (unscaled << 8) | (b[k] & 0xFF);
-            }
-        } else {
+        ByteBuffer buffer = value instanceof ByteBuffer b ? b
+                : value instanceof byte[] a ? ByteBuffer.wrap(a) : null;
+        int n = buffer == null ? 0 : buffer.remaining();
+        if (n < 1 || n > 8) {
             return null;
+        }
+        int at = buffer.position();
+        long unscaled = buffer.get(at);
+        for (int k = 1; k < n; k++) {
+            unscaled = (unscaled << 8) | (buffer.get(at + k) & 0xFF);
         }
         if (unscaled >= POW10[precision] || unscaled <= -POW10[precision]) {
             return null;

@@ -76,7 +76,8 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
             }
         });
         boolean upsert = upsertMode(options);
-        PgWalSource planning = buildSource(options, schema, List.of(table), jdbc);
+        // The connection settings to plan with; the source gets the tables found.
+        PgWalSource planning = buildSource(options, schema, List.of(), jdbc);
         Map<String, PgTable> infos = new LinkedHashMap<>();
         Map<String, Set<String>> sentColumns = new LinkedHashMap<>();
         try (Connection c = ReplicationSetup.connect(planning.config(), false)) {
@@ -129,8 +130,7 @@ public final class PgWalDynamicTableFactory implements DynamicTableSourceFactory
                     Integer.toUnsignedLong(e.getValue().oid()), r.typeOids(), r.typeModifiers(),
                     truncateHandling(options)));
         }
-        PgWalSource source = captured.size() == 1 && captured.containsKey(table) ? planning
-                : buildSource(options, schema, List.copyOf(captured.keySet()), jdbc);
+        PgWalSource source = buildSource(options, schema, List.copyOf(captured.keySet()), jdbc);
         return new PgWalDynamicTableSource(source, schema, table, shape.columns(),
                 context.getPhysicalRowDataType(), shape.keyPositions(), shape.shape(),
                 captured);

@@ -93,10 +93,9 @@ class PgWalTableDdlITCase {
         tEnv.executeSql("CREATE TABLE moving (id INT, v STRING, PRIMARY KEY (id) NOT ENFORCED)"
                 + " WITH (" + withOptions(pg, "moving_slot", "moving_pub", "moving") + ")");
         // Planned and running on "moving" (its first row is out); then the table gets another name.
-        org.apache.flink.table.api.TableResult result = tEnv.executeSql("SELECT * FROM moving");
+        TableResult result = tEnv.executeSql("SELECT * FROM moving");
         JobClient job = result.getJobClient().orElseThrow();
-        try (org.apache.flink.util.CloseableIterator<org.apache.flink.types.Row> rows =
-                result.collect()) {
+        try (var rows = result.collect()) {
             assertThat(rows.next()).hasToString("+I[1, before]");
             pg.execute("ALTER TABLE moving RENAME TO moved",
                     "INSERT INTO moved VALUES (2, 'after')");
@@ -113,11 +112,7 @@ class PgWalTableDdlITCase {
         pg.execute("CREATE TABLE widened (id int PRIMARY KEY, n int, label varchar(10))",
                 "CREATE PUBLICATION widened_pub FOR TABLE widened",
                 "SELECT pg_create_logical_replication_slot('widened_slot', 'pgoutput')");
-        StreamTableEnvironment tEnv = SqlTestSupport.tableEnv();
-        tEnv.getConfig().set("restart-strategy.type", "fixed-delay");
-        tEnv.getConfig().set("restart-strategy.fixed-delay.attempts",
-                String.valueOf(Integer.MAX_VALUE));
-        tEnv.getConfig().set("restart-strategy.fixed-delay.delay", "200 ms");
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(FailsOnce.restartingForEver());
         tEnv.executeSql("CREATE TABLE widened (id INT, n INT, label STRING,"
                 + " PRIMARY KEY (id) NOT ENFORCED) WITH ("
                 + withOptions(pg, "widened_slot", "widened_pub", "widened") + ")");
