@@ -1,6 +1,7 @@
 package io.pgwal.bench;
 
 import io.pgwal.source.PgWalSource;
+import io.pgwal.source.PgWalSourceOptions;
 import io.pgwal.source.StartupMode;
 import java.io.OutputStream;
 import java.sql.Connection;
@@ -26,6 +27,9 @@ import org.postgresql.PGConnection;
  *   <li>{@code copy-binary}: a raw {@code COPY orders TO STDOUT (FORMAT binary)} drained in Java
  *       (pgjdbc's CopyManager into a byte counter): the ceiling, no decoding at all.
  *   <li>{@code copy-text}: the same in text format, which is what pgwal's chunks read.
+ *   <li>{@code copy-chunks}: the snapshot's own chunk queries (key ranges of 50,000 rows, text)
+ *       drained the same way, without pgwal: the server's part of a snapshot at parallelism 1.
+ *       {@code copy-chunks-binary} (not run by default): the same in binary format.
  *   <li>{@code snapshot-pN}: the pgwal source with {@code scan.startup.mode = snapshot} at source
  *       parallelism N on a local Flink, into a counting discard; timed from the first sink task's
  *       start to the N-th row (the planning of chunks included, the cluster's start-up not).
@@ -34,7 +38,8 @@ import org.postgresql.PGConnection;
  * </ul>
  *
  * <p>Flags: --rows N (default 10,000,000), --repeat N (3), --parallelism 1,2,
- * --chunk-rows N (the source's default), --ways copy-binary,copy-text,snapshot,snapshot-reuse. Prints each run
+ * --chunk-rows N (the source's default), --ways copy-binary,copy-text,copy-chunks,snapshot,snapshot-reuse
+ * (and copy-chunks-binary). Prints each run
  * and a table with rows/s, MB/s (of the table's heap size), the ratio to {@code copy-binary} in
  * the same run, and the peak heap.
  */
@@ -44,7 +49,8 @@ public final class SnapshotBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("rows", "10000000", "repeat", "3",
-                "parallelism", "1,2", "ways", "copy-binary,copy-text,snapshot,snapshot-reuse", "chunk-rows", "0",
+                "parallelism", "1,2", "ways",
+                "copy-binary,copy-text,copy-chunks,snapshot,snapshot-reuse", "chunk-rows", "0",
                 "warmup", "1"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
@@ -107,6 +113,11 @@ public final class SnapshotBenchmark {
                         results.add(measure(w + "-p" + p, repeat,
                                 () -> snapshot(pg.port(), rows, p, chunkRows, reuse)));
                     }
+                } else if (w.startsWith("copy-chunks")) {
+                    String format = w.equals("copy-chunks-binary") ? " (FORMAT binary)" : "";
+                    int chunk = chunkRows > 0 ? chunkRows
+                            : PgWalSourceOptions.SCAN_SNAPSHOT_CHUNK_SIZE.defaultValue();
+                    results.add(measure(w, repeat, () -> copyChunks(c, rows, chunk, format)));
                 } else {
                     String format = w.equals("copy-binary") ? " (FORMAT binary)" : "";
                     results.add(measure(w, repeat, () -> copy(c, format)));
@@ -147,6 +158,26 @@ public final class SnapshotBenchmark {
         long start = System.nanoTime();
         long n = c.unwrap(PGConnection.class).getCopyAPI()
                 .copyOut("COPY orders TO STDOUT" + format, OutputStream.nullOutputStream());
+        return new long[] {n, System.nanoTime() - start};
+    }
+
+    /**
+     * The snapshot's own queries without pgwal: key-range {@code COPY (SELECT ...) TO STDOUT} of
+     * {@code chunkRows} each (the orders table's keys are 1..rows), one after the other on one connection, drained into a
+     * byte counter: what the server can send at parallelism 1 for pgwal's chunk queries (an index
+     * range scan each). {@code format} is empty (text, what pgwal reads) or binary.
+     */
+    private static long[] copyChunks(Connection c, long rows, int chunkRows, String format)
+            throws Exception {
+        long start = System.nanoTime();
+        long n = 0;
+        var copy = c.unwrap(PGConnection.class).getCopyAPI();
+        for (long low = 0; low < rows; low += chunkRows) {
+            n += copy.copyOut("COPY (SELECT id, customer_id, amount, status, note, created_at,"
+                    + " payload FROM orders WHERE (id) > (" + low + "::int8) AND (id) <= ("
+                    + (low + chunkRows) + "::int8)) TO STDOUT" + format,
+                    OutputStream.nullOutputStream());
+        }
         return new long[] {n, System.nanoTime() - start};
     }
 

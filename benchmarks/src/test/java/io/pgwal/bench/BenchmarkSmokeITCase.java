@@ -34,8 +34,9 @@ class BenchmarkSmokeITCase {
     @Test
     void everySnapshotWayReadsEveryRow() throws Exception {
         Map<String, List<Long>> seen = SnapshotBenchmark.run(5000, 1, List.of(1, 2),
-                List.of("copy-binary", "copy-text", "snapshot"), 700);
-        assertThat(seen).containsOnlyKeys("copy-binary", "copy-text", "snapshot-p1", "snapshot-p2");
+                List.of("copy-binary", "copy-text", "copy-chunks", "snapshot"), 700);
+        assertThat(seen).containsOnlyKeys("copy-binary", "copy-text", "copy-chunks", "snapshot-p1",
+                "snapshot-p2");
         seen.values().forEach(counts -> assertThat(counts).containsExactly(5000L));
     }
 }

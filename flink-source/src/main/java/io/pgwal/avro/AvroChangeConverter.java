@@ -47,7 +47,6 @@ public final class AvroChangeConverter {
     private static final Logger LOG = LoggerFactory.getLogger(AvroChangeConverter.class);
 
     private final String database;
-    private final Utf8 databaseUtf8;
     private final CatalogLookup catalog;
     private final Map<Integer, TableSchema> tables = new HashMap<>();
     private final UnrepresentableValues unrepresentable;
@@ -63,7 +62,6 @@ public final class AvroChangeConverter {
     public AvroChangeConverter(
             String database, CatalogLookup catalog, UnrepresentableValues unrepresentable) {
         this.database = Objects.requireNonNull(database, "database");
-        this.databaseUtf8 = new Utf8(database);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.unrepresentable = Objects.requireNonNull(unrepresentable, "unrepresentable");
     }
@@ -153,7 +151,7 @@ public final class AvroChangeConverter {
     public GenericRecord message(LogicalMessage m, ChangeSource s) {
         GenericData.Record r = new GenericData.Record(PgWalSchemas.MESSAGE_ENVELOPE);
         r.put(PgWalSchemas.MSG_OP, PgWalSchemas.MESSAGE);
-        r.put(PgWalSchemas.MSG_SOURCE, PgWalSchemas.source(s, databaseUtf8, null, null, null));
+        r.put(PgWalSchemas.MSG_SOURCE, PgWalSchemas.source(s, database, null, null, null));
         r.put(PgWalSchemas.MSG_PREFIX, new Utf8(m.prefix()));
         r.put(PgWalSchemas.MSG_CONTENT, ByteBuffer.wrap(m.content()));
         r.put(PgWalSchemas.MSG_TRANSACTIONAL, m.transactional());

@@ -36,15 +36,21 @@ final class DeepCopy {
 
     /** {@code schema} is the value's declared schema (maybe a union); only the fallback uses it. */
     private static Object value(Object v, Schema schema) {
-        if (v == EMPTY_LIST || v instanceof Long || v instanceof Integer || v instanceof Boolean
-                || v instanceof Double || v instanceof Float || v instanceof String
-                || v instanceof GenericData.EnumSymbol) {
-            return v;
-        }
+        // The most common classes first.
         if (v instanceof Utf8 u) {
             return new Utf8(u);
         }
+        if (v instanceof Long || v instanceof Integer || v instanceof String || v == EMPTY_LIST
+                || v instanceof GenericData.EnumSymbol || v instanceof Boolean
+                || v instanceof Double || v instanceof Float) {
+            return v;
+        }
         if (v instanceof ByteBuffer b) {
+            if (b.hasArray()) {
+                int from = b.arrayOffset() + b.position();
+                return ByteBuffer.wrap(java.util.Arrays.copyOfRange(b.array(), from,
+                        from + b.remaining()));
+            }
             ByteBuffer d = b.duplicate();
             byte[] bytes = new byte[d.remaining()];
             d.get(bytes);

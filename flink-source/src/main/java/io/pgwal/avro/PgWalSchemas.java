@@ -8,7 +8,6 @@ import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.util.Utf8;
 
 /**
  * The Avro schemas shared by every table: the operation enum {@code pgwal.Op}, the {@code
@@ -116,10 +115,12 @@ public final class PgWalSchemas {
      * for messages.
      */
     static GenericData.Record source(
-            ChangeSource s, Utf8 db, Utf8 schema, Utf8 table, Long relationOid) {
+            ChangeSource s, String db, String schema, String table, Long relationOid) {
         GenericData.Record r = new GenericData.Record(SOURCE);
-        r.put(SRC_LSN, s.lsn());
-        r.put(SRC_COMMIT_LSN, s.commitLsn());
+        Long lsn = s.lsn();
+        r.put(SRC_LSN, lsn);
+        // One box for both in a snapshot row, where they are equal.
+        r.put(SRC_COMMIT_LSN, s.commitLsn() == s.lsn() ? lsn : Long.valueOf(s.commitLsn()));
         r.put(SRC_TX_INDEX, s.txIndex());
         r.put(SRC_TXID, s.txid());
         r.put(SRC_COMMIT_TS, s.commitTimeMicros() == Long.MIN_VALUE ? null : s.commitTimeMicros());

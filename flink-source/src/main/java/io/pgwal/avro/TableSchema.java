@@ -53,17 +53,21 @@ public final class TableSchema {
     private final boolean[] nullable;
     private final int[] keyColumns;
     private final Utf8[] pgNames;
-    private final Utf8 database;
-    private final Utf8 schemaName;
-    private final Utf8 tableName;
+    /**
+     * The names for the {@code source} records, as Java strings: immutable, so every record shares
+     * them, also through Flink's copy between chained operators (a {@link Utf8} would be copied).
+     */
+    private final String database;
+    private final String schemaName;
+    private final String tableName;
     private final Long relationOid;
 
     private TableSchema(String database, Relation relation, Map<String, PgColumn> catalog) {
         this.relation = relation;
         this.catalog = Map.copyOf(catalog);
-        this.database = new Utf8(database);
-        this.schemaName = new Utf8(relation.namespace());
-        this.tableName = new Utf8(relation.name());
+        this.database = database;
+        this.schemaName = relation.namespace();
+        this.tableName = relation.name();
         this.relationOid = Integer.toUnsignedLong(relation.relationId());
         String namespace = PgWalSchemas.NAMESPACE + "." + AvroNames.sanitize(database) + "."
                 + AvroNames.sanitize(relation.namespace());
@@ -251,15 +255,15 @@ public final class TableSchema {
         return pgNames[i];
     }
 
-    Utf8 database() {
+    String database() {
         return database;
     }
 
-    Utf8 schemaName() {
+    String schemaName() {
         return schemaName;
     }
 
-    Utf8 tableName() {
+    String tableName() {
         return tableName;
     }
 

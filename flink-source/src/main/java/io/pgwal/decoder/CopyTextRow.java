@@ -57,30 +57,38 @@ public final class CopyTextRow {
         int start = from;
         int i = from;
         while (i < end) {
-            // Eight bytes at a time while they hold neither a tab nor a backslash.
+            byte b;
             if (i + 8 <= end) {
+                // Eight bytes at a time: skip a word without a tab or backslash, else jump to the
+                // first one (the lowest flagged byte of zeroByte is exact).
                 long w = (long) LONGS.get(row, i);
-                if ((zeroByte(w ^ TABS) | zeroByte(w ^ BACKSLASHES)) == 0) {
+                long found = zeroByte(w ^ TABS) | zeroByte(w ^ BACKSLASHES);
+                if (found == 0) {
                     i += 8;
                     continue;
                 }
+                i += Long.numberOfTrailingZeros(found) >>> 3;
+                b = row[i];
+            } else {
+                b = row[i];
+                if (b != '\\' && b != '\t') {
+                    i++;
+                    continue;
+                }
             }
-            byte b = row[i];
             if (b == '\\') {
                 return null;
             }
-            if (b == '\t') {
-                if (col == columns - 1) {
-                    throw new io.pgwal.PgWalException("COPY row has more than " + columns
-                            + " columns (byte " + (i - from) + ")");
-                }
-                kinds[col] = TupleData.TEXT;
-                offsets[col] = start;
-                lengths[col] = i - start;
-                col++;
-                start = i + 1;
+            if (col == columns - 1) {
+                throw new io.pgwal.PgWalException("COPY row has more than " + columns
+                        + " columns (byte " + (i - from) + ")");
             }
+            kinds[col] = TupleData.TEXT;
+            offsets[col] = start;
+            lengths[col] = i - start;
+            col++;
             i++;
+            start = i;
         }
         if (col != columns - 1) {
             throw new io.pgwal.PgWalException("COPY row has " + (col + 1) + " columns, expected "

@@ -32,11 +32,38 @@ public final class ChunkRows {
     private final SnapshotEpoch epoch;
     private final TableSchema schema;
     /**
-     * Rows go into segments of this size (a row larger than it gets a segment of its own): below
-     * half a G1 region even in a small heap, so no segment is a humongous object, and a growing
-     * chunk never copies what it holds.
+     * The first segments of a chunk are this small (a chunk of a few rows stays small); rows
+     * never move once added, so a growing chunk copies nothing.
      */
-    static final int SEGMENT_BYTES = 256 * 1024;
+    static final int FIRST_SEGMENT_BYTES = 64 * 1024;
+    /** Small segments a chunk uses before it switches to {@link #LARGE_SEGMENT_BYTES}. */
+    private static final int SMALL_SEGMENTS = 4;
+    /**
+     * The later segments' size: with G1, just under one heap region, so each is a humongous
+     * object. A chunk's rows wait in the hand-over queue across several young collections; as
+     * ordinary young objects G1 copied them at every one (the largest part of its work during a
+     * snapshot), while a humongous byte array is never copied and is freed by the first young
+     * collection after the chunk is emitted (G1's eager reclaim of humongous primitive arrays).
+     * Without G1, 256 KB.
+     */
+    static final int LARGE_SEGMENT_BYTES = largeSegmentBytes();
+
+    private static int largeSegmentBytes() {
+        try {
+            var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (Boolean.parseBoolean(hotspot.getVMOption("UseG1GC").getValue())) {
+                long region = Long.parseLong(hotspot.getVMOption("G1HeapRegionSize").getValue());
+                if (region >= 1 << 20 && region <= 1 << 26) {
+                    // Room for the array header, so the array fits in one region.
+                    return (int) region - 64;
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot, or the options are not readable: the default below
+        }
+        return 256 * 1024;
+    }
 
     private final List<byte[]> segments = new ArrayList<>();
     private byte[] segment;
@@ -56,7 +83,8 @@ public final class ChunkRows {
 
     void add(byte[] row) {
         if (segment == null || segmentUsed + row.length > segment.length) {
-            segment = new byte[Math.max(SEGMENT_BYTES, row.length)];
+            int size = segments.size() < SMALL_SEGMENTS ? FIRST_SEGMENT_BYTES : LARGE_SEGMENT_BYTES;
+            segment = new byte[Math.max(size, row.length)];
             segments.add(segment);
             segmentUsed = 0;
         }

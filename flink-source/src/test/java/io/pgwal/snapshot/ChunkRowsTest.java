@@ -38,14 +38,16 @@ class ChunkRowsTest {
     void rowsOfManySegmentsAndLargerThanOneComeBackInOrder() {
         ChunkRows rows = rows();
         List<String> bodies = new ArrayList<>();
-        String big = "x".repeat(ChunkRows.SEGMENT_BYTES + 10);
+        // Larger than a small segment while the chunk uses those, larger than a large one later.
+        String big = "x".repeat(ChunkRows.LARGE_SEGMENT_BYTES + 10);
+        String bigish = "y".repeat(ChunkRows.FIRST_SEGMENT_BYTES + 10);
         for (int i = 0; i < 20_000; i++) {
-            String body = i == 7_000 ? big : i % 3 == 0 ? "a\\tb" : "row " + i;
+            String body = i == 7_000 ? big : i == 10 ? bigish : i % 3 == 0 ? "a\\tb" : "row " + i;
             bodies.add(body.replace("\\t", "\t"));
             rows.add(row(i + "\t" + body + "\n"));
         }
         assertThat(rows.size()).isEqualTo(20_000);
-        assertThat(rows.bytes()).isGreaterThan(ChunkRows.SEGMENT_BYTES * 2L);
+        assertThat(rows.bytes()).isGreaterThan(ChunkRows.LARGE_SEGMENT_BYTES + 200_000L);
         List<GenericRecord> out = new ArrayList<>();
         rows.convert(AvroChangeConverter.forGivenSchemas("db", UnrepresentableValues.NULL),
                 out::add);
@@ -59,6 +61,21 @@ class ChunkRowsTest {
             assertThat(source.get(SourceField.TX_INDEX)).isEqualTo(i);
             assertThat(source.get(SourceField.SNAPSHOT)).isEqualTo(true);
         }
+    }
+
+    /**
+     * Under G1 (the JVM's default here) a large segment is a humongous object, which G1 never
+     * copies: at least half a heap region, and with its array header within one region.
+     */
+    @Test
+    void largeSegmentsAreHumongousUnderG1() {
+        var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.HotSpotDiagnosticMXBean.class);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Boolean.parseBoolean(hotspot.getVMOption("UseG1GC").getValue()), "G1 in use");
+        long region = Long.parseLong(hotspot.getVMOption("G1HeapRegionSize").getValue());
+        assertThat((long) ChunkRows.LARGE_SEGMENT_BYTES).isGreaterThanOrEqualTo(region / 2)
+                .isLessThanOrEqualTo(region - 16);
     }
 
     @Test
