@@ -238,9 +238,11 @@ public final class AvroChangeConverter {
     /** Column {@code i}'s Avro value, or null for SQL NULL and unchanged TOAST. */
     private Object value(TableSchema t, TupleData tuple, int i, ChangeSource s) {
         byte kind = tuple.kind(i);
-        if (kind == TupleData.TEXT) {
+        ValueConverter c = kind == TupleData.TEXT ? t.converter(i)
+                : kind == TupleData.BINARY ? t.binaryConverter(i) : null;
+        if (c != null) {
             try {
-                return t.converter(i).convert(tuple.buffer(), tuple.offset(i), tuple.length(i));
+                return c.convert(tuple.buffer(), tuple.offset(i), tuple.length(i));
             } catch (UnrepresentableValueException e) {
                 return unrepresentable(t, i, s, e);
             } catch (PgWalException e) {
@@ -250,8 +252,9 @@ public final class AvroChangeConverter {
         }
         if (kind == TupleData.BINARY) {
             throw new PgWalException("Column \"" + t.pgName(i) + "\" of " + t.qualifiedName()
-                    + " at LSN " + lsn(s) + " arrived in binary format; pgwal converts only the "
-                    + "text format. Do not set the pgoutput option binary=true.");
+                    + " at LSN " + lsn(s) + " arrived in binary format, which pgwal reads only"
+                    + " for the scalar types of PgBinaryValues, not for this column's type. Do not"
+                    + " set the pgoutput option binary=true.");
         }
         return null;
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import javax.annotation.Nullable;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
 import org.apache.avro.util.Utf8;
@@ -50,6 +51,8 @@ public final class TableSchema {
     private final Schema keySchema;
     private final Schema envelopeSchema;
     private final ValueConverter[] converters;
+    /** Per column its converter from the binary format; null for all when a column has none. */
+    private final ValueConverter[] binaryConverters;
     private final boolean[] nullable;
     private final int[] keyColumns;
     private final Utf8[] pgNames;
@@ -78,6 +81,8 @@ public final class TableSchema {
         List<String> fieldNames = AvroNames.uniqueNames(
                 columns.stream().map(RelationColumn::name).toList());
         converters = new ValueConverter[n];
+        ValueConverter[] binary = new ValueConverter[n];
+        boolean allBinary = true;
         nullable = new boolean[n];
         pgNames = new Utf8[n];
         List<Schema.Field> rowFields = new ArrayList<>(n);
@@ -104,6 +109,9 @@ public final class TableSchema {
             String typeName = info != null && info.typeName() != null ? info.typeName()
                     : m.pgTypeName() != null ? m.pgTypeName()
                     : "oid:" + Integer.toUnsignedString(col.typeOid());
+            binary[i] = type.kind() == PgTypeInfo.Kind.SCALAR && PgTypeMapping.isMapped(type.oid())
+                    ? PgBinaryValues.of(type.oid(), m.converter(), col.name(), typeName) : null;
+            allBinary &= binary[i] != null;
             rowFields.add(column(fieldNames.get(i), col, m.schema(), nullable[i], typeName));
             if (col.key()) {
                 keyFields.add(column(fieldNames.get(i), col,
@@ -112,6 +120,7 @@ public final class TableSchema {
             }
         }
         keyColumns = keys.stream().mapToInt(Integer::intValue).toArray();
+        binaryConverters = allBinary ? binary : null;
         rowSchema = record(table, namespace, "A row of " + relation.namespace() + "."
                 + relation.name(), rowFields, relation.name());
         keySchema = record(table + "_key", namespace, "The replica identity of "
@@ -231,6 +240,21 @@ public final class TableSchema {
     /** The converter of column {@code i} (Relation message order). */
     public ValueConverter converter(int i) {
         return converters[i];
+    }
+
+    /**
+     * True when every column has a converter from PostgreSQL's binary format ({@link
+     * PgBinaryValues}: scalar types, domains over them included), so that the table can be read
+     * with {@code COPY ... (FORMAT binary)}.
+     */
+    public boolean readsBinary() {
+        return binaryConverters != null;
+    }
+
+    /** Column {@code i}'s converter from the binary format, or null (see {@link #readsBinary}). */
+    @Nullable
+    public ValueConverter binaryConverter(int i) {
+        return binaryConverters == null ? null : binaryConverters[i];
     }
 
     /** Whether column {@code i}'s row field accepts null. */

@@ -2,6 +2,8 @@ package io.pgwal.snapshot;
 
 import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
+import io.pgwal.avro.TableSchema;
+import io.pgwal.decoder.CopyBinaryRow;
 import io.pgwal.replication.SqlIdentifiers;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,9 +16,12 @@ import org.postgresql.copy.CopyOut;
 /**
  * Reads chunks on one plain connection: for each chunk a {@code REPEATABLE READ} transaction that
  * imports the epoch's exported snapshot, then {@code COPY (SELECT columns FROM table WHERE <chunk
- * range>) TO STDOUT} in text format. Each row becomes an op READ envelope through the same
- * converters as the stream (COPY's text values are the types' output functions, as pgoutput's),
- * later and maybe on another thread ({@link ChunkRows#convert}).
+ * range>) TO STDOUT}: in binary format when every column is of a scalar type pgwal reads in
+ * binary ({@link TableSchema#readsBinary()}; the server writes it faster and pgwal reads it
+ * faster), else in text. Each row becomes an op READ envelope through the same converters as the
+ * stream (COPY's text values are the types' output functions, as pgoutput's; the binary
+ * converters give the same values), later and maybe on another thread ({@link
+ * ChunkRows#convert}).
  *
  * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
  */
@@ -32,11 +37,26 @@ public final class ChunkReader {
 
     private final Connection connection;
     private final AvroChangeConverter converter;
+    private boolean binaryCopy = true;
+    /** Table schemas by table OID, as of the epoch {@link #schemasEpoch}. */
+    private final java.util.Map<Integer, TableSchema> schemas = new java.util.HashMap<>();
+    private long schemasEpoch = -1;
 
     public ChunkReader(Connection connection, AvroChangeConverter converter) throws SQLException {
         this.connection = connection;
         this.converter = converter;
         connection.setAutoCommit(false);
+    }
+
+    /**
+     * Whether a table whose columns all have binary converters ({@link TableSchema#readsBinary()})
+     * is read with {@code COPY ... (FORMAT binary)}: on by default, as the server writes binary
+     * faster than text and pgwal reads it faster; off reads every table in text (for tests that
+     * compare the two).
+     */
+    ChunkReader binaryCopy(boolean on) {
+        this.binaryCopy = on;
+        return this;
     }
 
     /**
@@ -59,15 +79,26 @@ public final class ChunkReader {
             }
             throw e;
         }
-        String sql = "COPY (SELECT " + table.quotedColumns() + " FROM " + table.quotedName()
-                + where(table, chunk) + ") TO STDOUT";
         try {
-            converter.onRelation(table.relation());
-            ChunkRows rows = new ChunkRows(table, chunk, epoch, converter.tableSchema(table.oid()));
+            TableSchema schema = schema(table, epoch);
+            boolean binary = binaryCopy && schema.readsBinary();
+            String sql = "COPY (SELECT " + table.quotedColumns() + " FROM " + table.quotedName()
+                    + where(table, chunk) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
+            ChunkRows rows = new ChunkRows(table, chunk, epoch, schema, binary);
             CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
             byte[] row;
+            boolean first = true;
             while ((row = copy.readFromCopy()) != null) {
-                rows.add(row);
+                if (!binary) {
+                    rows.add(row);
+                    continue;
+                }
+                // The header comes with the first tuple (or the trailer); one tuple a message.
+                int from = first ? CopyBinaryRow.headerLength(row) : 0;
+                first = false;
+                if (!CopyBinaryRow.isTrailer(row, from, row.length) && from < row.length) {
+                    rows.add(row, from);
+                }
             }
             connection.commit();
             return rows;
@@ -86,15 +117,36 @@ public final class ChunkReader {
     }
 
     /**
+     * The table's schema as of the epoch's snapshot: read from the catalog (inside the chunk's
+     * transaction, so as of the snapshot) for the first chunk of a table in an epoch, then reused,
+     * since every chunk of the epoch sees the same catalog. (Reading the catalog again for each
+     * chunk cost a few queries per chunk, while the COPY backend, the bottleneck, waited.)
+     */
+    private TableSchema schema(SnapshotTable table, SnapshotEpoch epoch) {
+        if (epoch.id() != schemasEpoch) {
+            schemas.clear();
+            schemasEpoch = epoch.id();
+        }
+        TableSchema schema = schemas.get(table.oid());
+        if (schema == null || !schema.relation().equals(table.relation())) {
+            converter.onRelation(table.relation());
+            schema = converter.tableSchema(table.oid());
+            schemas.put(table.oid(), schema);
+        }
+        return schema;
+    }
+
+    /**
      * Starts a read-only REPEATABLE READ transaction on {@code c} (autocommit off) that sees
-     * exactly the epoch's snapshot.
+     * exactly the epoch's snapshot, in one round trip.
      */
     static void beginInSnapshot(Connection c, SnapshotEpoch epoch) throws SQLException {
         c.setAutoCommit(false);
-        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try (Statement s = c.createStatement()) {
-            s.execute("SET TRANSACTION SNAPSHOT " + SqlIdentifiers.quoteLiteral(epoch.snapshotName()));
-            s.execute("SET TRANSACTION READ ONLY");
+            // PostgreSQL: SET TRANSACTION SNAPSHOT comes before the transaction's first query, in
+            // a transaction already REPEATABLE READ (or SERIALIZABLE).
+            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+                    + " SET TRANSACTION SNAPSHOT " + SqlIdentifiers.quoteLiteral(epoch.snapshotName()));
         }
     }
 

@@ -4,6 +4,7 @@ import io.pgwal.PgWalException;
 import io.pgwal.avro.AvroChangeConverter;
 import io.pgwal.avro.ChangeSource;
 import io.pgwal.avro.TableSchema;
+import io.pgwal.decoder.CopyBinaryRow;
 import io.pgwal.decoder.CopyTextRow;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +13,7 @@ import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The rows of one snapshot chunk as COPY's text format sent them, back to back in one buffer,
+ * The rows of one snapshot chunk as COPY sent them (text rows, or binary tuples), back to back,
  * with the table schema to convert them with: what the fetcher thread hands to the task thread,
  * which converts them while it emits ({@link #convert}).
  *
@@ -31,6 +32,8 @@ public final class ChunkRows {
     private final SnapshotChunk chunk;
     private final SnapshotEpoch epoch;
     private final TableSchema schema;
+    /** The rows are binary COPY tuples ({@link CopyBinaryRow}), else COPY text rows. */
+    private final boolean binary;
     /**
      * The first segments of a chunk are this small (a chunk of a few rows stays small); rows
      * never move once added, so a growing chunk copies nothing.
@@ -75,21 +78,34 @@ public final class ChunkRows {
     private long bytes;
 
     ChunkRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch, TableSchema schema) {
+        this(table, chunk, epoch, schema, false);
+    }
+
+    /** {@code binary}: the rows will be binary COPY tuples, one per {@link #add}. */
+    ChunkRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch, TableSchema schema,
+            boolean binary) {
         this.table = table;
         this.chunk = chunk;
         this.epoch = epoch;
         this.schema = schema;
+        this.binary = binary;
     }
 
     void add(byte[] row) {
-        if (segment == null || segmentUsed + row.length > segment.length) {
+        add(row, 0);
+    }
+
+    /** Adds the row in {@code message[from, message.length)}. */
+    void add(byte[] message, int from) {
+        int length = message.length - from;
+        if (segment == null || segmentUsed + length > segment.length) {
             int size = segments.size() < SMALL_SEGMENTS ? FIRST_SEGMENT_BYTES : LARGE_SEGMENT_BYTES;
-            segment = new byte[Math.max(size, row.length)];
+            segment = new byte[Math.max(size, length)];
             segments.add(segment);
             segmentUsed = 0;
         }
-        System.arraycopy(row, 0, segment, segmentUsed, row.length);
-        segmentUsed += row.length;
+        System.arraycopy(message, from, segment, segmentUsed, length);
+        segmentUsed += length;
         if (rows == rowEnds.length) {
             rowEnds = Arrays.copyOf(rowEnds, rows * 2);
             rowSegments = Arrays.copyOf(rowSegments, rows * 2);
@@ -97,7 +113,12 @@ public final class ChunkRows {
         rowSegments[rows] = segments.size() - 1;
         rowEnds[rows] = segmentUsed;
         rows++;
-        bytes += row.length;
+        bytes += length;
+    }
+
+    /** True when the rows are binary COPY tuples, false for COPY text rows. */
+    public boolean isBinary() {
+        return binary;
     }
 
     /** Rows in the chunk. */
@@ -133,8 +154,10 @@ public final class ChunkRows {
             for (int i = from; i < to; i++) {
                 int s = rowSegments[i];
                 int start = i > 0 && rowSegments[i - 1] == s ? rowEnds[i - 1] : 0;
-                out.accept(converter.read(schema,
-                        CopyTextRow.parse(segments.get(s), start, rowEnds[i], columns),
+                byte[] segment = segments.get(s);
+                out.accept(converter.read(schema, binary
+                        ? CopyBinaryRow.parse(segment, start, rowEnds[i], columns)
+                        : CopyTextRow.parse(segment, start, rowEnds[i], columns),
                         ChangeSource.snapshotRow(epoch.lsn(), i)));
             }
         } catch (PgWalException e) {

@@ -241,10 +241,17 @@ class AvroChangeConverterTest {
                 new Insert(1, REL, TestTuples.of(TestTuples.UNCHANGED, "x", "1")), SRC))
                 .isInstanceOf(PgWalException.class)
                 .hasMessageContaining("\"id\"");
+        // A binary value is read by its type's send format (PgBinaryValues): an int4 is 4 bytes.
         assertThatThrownBy(() -> converter.insert(
-                new Insert(1, REL, TestTuples.of("1", new byte[] {1}, "1")), SRC))
+                new Insert(1, REL, TestTuples.of(new byte[] {1}, "x", "1")), SRC))
                 .isInstanceOf(PgWalException.class)
-                .hasMessageContaining("binary");
+                .hasMessageContaining("\"id\"")
+                .hasMessageContaining("binary format")
+                .hasMessageContaining("0/16B3748");
+        GenericRecord binary = converter.insert(new Insert(1, REL,
+                TestTuples.of(new byte[] {0, 0, 0, 7}, new byte[] {'h', 'i'}, "1")), SRC);
+        assertThat(rec(binary, "after").get("id")).isEqualTo(7);
+        assertThat(str(rec(binary, "after").get("body"))).isEqualTo("hi");
     }
 
     @Test
