@@ -9,9 +9,15 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import javax.annotation.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads chunks on one plain connection: for each chunk a {@code REPEATABLE READ} transaction that
@@ -25,7 +31,9 @@ import org.postgresql.copy.CopyOut;
  *
  * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
  */
-public final class ChunkReader {
+public final class ChunkReader implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkReader.class);
 
     /** The epoch's snapshot can no longer be imported: the session that exported it is gone. */
     public static final class EpochExpiredException extends Exception {
@@ -35,17 +43,44 @@ public final class ChunkReader {
         }
     }
 
-    private final Connection connection;
-    private final AvroChangeConverter converter;
+    /** A connection, and the converter whose catalog lookups run on it. */
+    public record Lane(Connection connection, AvroChangeConverter converter) {}
+
+    /** The chunk read after the one being read, when known: its COPY may start early. */
+    public record Next(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch) {}
+
+    /** A chunk whose COPY is under way on a lane. */
+    private record Started(Lane lane, SnapshotTable table, SnapshotChunk chunk,
+            SnapshotEpoch epoch, CopyOut copy, ChunkRows rows) {}
+
+    private final Lane first;
+    @Nullable
+    private final Supplier<Lane> secondLanes;
+    @Nullable
+    private Lane second;
+    /** The next chunk's COPY, started on the lane the current chunk does not use. */
+    @Nullable
+    private Started ahead;
     private boolean binaryCopy = true;
     /** Table schemas by table OID, as of the epoch {@link #schemasEpoch}. */
-    private final java.util.Map<Integer, TableSchema> schemas = new java.util.HashMap<>();
+    private final Map<Integer, TableSchema> schemas = new HashMap<>();
     private long schemasEpoch = -1;
 
+    /** A reader on one connection, the caller's, which it never closes. */
     public ChunkReader(Connection connection, AvroChangeConverter converter) throws SQLException {
-        this.connection = connection;
-        this.converter = converter;
-        connection.setAutoCommit(false);
+        this(new Lane(connection, converter), null);
+    }
+
+    /**
+     * A reader on the caller's lane and, when {@code secondLanes} is given, a second connection
+     * it opens itself (and closes in {@link #close()}) to start the next chunk's COPY while the
+     * current one is drained: the server then never waits for pgwal between chunks (at source
+     * parallelism 1 the COPY backend is the bottleneck of a snapshot).
+     */
+    public ChunkReader(Lane first, @Nullable Supplier<Lane> secondLanes) throws SQLException {
+        this.first = first;
+        this.secondLanes = secondLanes;
+        first.connection().setAutoCommit(false);
     }
 
     /**
@@ -59,15 +94,124 @@ public final class ChunkReader {
         return this;
     }
 
+    /** {@link #readRows(SnapshotTable, SnapshotChunk, SnapshotEpoch, Next)} without a next. */
+    public ChunkRows readRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch)
+            throws SQLException, EpochExpiredException {
+        return readRows(table, chunk, epoch, null);
+    }
+
     /**
      * Reads {@code chunk} of {@code table} as of {@code epoch} into raw rows, in the order COPY
      * returns them, to be converted later (maybe on another thread) with {@link ChunkRows#convert}.
+     * With a second lane and {@code next} given, first starts {@code next}'s COPY on the other
+     * connection (in its own transaction in the same snapshot); the next call for that chunk
+     * drains it. Starting early is only an optimization: when it fails, nothing is kept and the
+     * next chunk is read as if it had not been tried (its error, if any, surfaces then).
      *
      * @throws EpochExpiredException when the epoch's snapshot cannot be imported any more
      * @throws SQLException on connection failures
      */
-    public ChunkRows readRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch)
+    public ChunkRows readRows(SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch,
+            @Nullable Next next) throws SQLException, EpochExpiredException {
+        Started current;
+        if (ahead != null && ahead.chunk().id() == chunk.id() && ahead.epoch().id() == epoch.id()
+                && ahead.table().oid() == table.oid()) {
+            current = ahead;
+            ahead = null;
+        } else {
+            discardAhead();
+            current = start(first, table, chunk, epoch);
+        }
+        if (next != null && secondLanes != null) {
+            startAhead(current.lane() == first ? second() : first, next);
+        }
+        return drain(current);
+    }
+
+    private void startAhead(@Nullable Lane lane, Next next) {
+        if (lane == null) {
+            return;
+        }
+        try {
+            ahead = start(lane, next.table(), next.chunk(), next.epoch());
+            startedAhead++;
+        } catch (SQLException | EpochExpiredException | RuntimeException e) {
+            LOG.debug("Could not start {} {} early; it is read in its turn", next.table(),
+                    next.chunk(), e);
+            if (lane == second) {
+                closeSecond();
+            }
+        }
+    }
+
+    /** The second lane, opened on first use; null when it cannot be (then never tried again). */
+    @Nullable
+    private Lane second() {
+        if (second == null && !secondFailed) {
+            try {
+                second = secondLanes.get();
+                second.connection().setAutoCommit(false);
+            } catch (SQLException | RuntimeException e) {
+                secondFailed = true;
+                LOG.warn("Could not open a second snapshot connection ({}); chunks are read one"
+                        + " after the other on one connection", e.getMessage());
+                closeSecond();
+            }
+        }
+        return second;
+    }
+
+    private boolean secondFailed;
+    private long startedAhead;
+
+    /** How many chunks' COPY this reader started ahead of their turn (for tests). */
+    long chunksStartedAhead() {
+        return startedAhead;
+    }
+
+    private void closeSecond() {
+        if (second != null) {
+            if (ahead != null && ahead.lane() == second) {
+                ahead = null;
+            }
+            try {
+                second.connection().close();
+            } catch (SQLException e) {
+                LOG.debug("Error while closing the second snapshot connection", e);
+            }
+            second = null;
+        }
+    }
+
+    /** Abandons the COPY started ahead, if any (a rare case: the chunks came in another order). */
+    private void discardAhead() throws SQLException {
+        Started a = ahead;
+        if (a == null) {
+            return;
+        }
+        ahead = null;
+        if (a.lane() == second) {
+            closeSecond();
+            return;
+        }
+        // On the caller's connection: read the COPY to its end, then end the transaction.
+        while (a.copy().readFromCopy() != null) {
+            // discarded
+        }
+        a.lane().connection().rollback();
+    }
+
+    /** Closes the second connection, if open (the caller's connection stays open). */
+    @Override
+    public void close() {
+        closeSecond();
+        ahead = null;
+    }
+
+    /** Begins the chunk's transaction in the epoch's snapshot on {@code lane} and starts COPY. */
+    private Started start(Lane lane, SnapshotTable table, SnapshotChunk chunk, SnapshotEpoch epoch)
             throws SQLException, EpochExpiredException {
+        Connection connection = lane.connection();
         try {
             beginInSnapshot(connection, epoch);
         } catch (SQLException e) {
@@ -80,15 +224,31 @@ public final class ChunkReader {
             throw e;
         }
         try {
-            TableSchema schema = schema(table, epoch);
+            TableSchema schema = schema(lane, table, epoch);
             boolean binary = binaryCopy && schema.readsBinary();
             String sql = "COPY (SELECT " + table.quotedColumns() + " FROM " + table.quotedName()
                     + where(table, chunk) + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
             ChunkRows rows = new ChunkRows(table, chunk, epoch, schema, binary);
             CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+            return new Started(lane, table, chunk, epoch, copy, rows);
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(connection);
+            if (e instanceof PgWalException p) {
+                throw named(table, chunk, p);
+            }
+            throw e;
+        }
+    }
+
+    /** Reads the started COPY to its end and commits. */
+    private ChunkRows drain(Started s) throws SQLException {
+        Connection connection = s.lane().connection();
+        try {
+            ChunkRows rows = s.rows();
+            boolean binary = rows.isBinary();
             byte[] row;
             boolean first = true;
-            while ((row = copy.readFromCopy()) != null) {
+            while ((row = s.copy().readFromCopy()) != null) {
                 if (!binary) {
                     rows.add(row);
                     continue;
@@ -103,17 +263,27 @@ public final class ChunkReader {
             connection.commit();
             return rows;
         } catch (SQLException | RuntimeException e) {
-            try {
-                connection.rollback();
-            } catch (SQLException ignored) {
-                // the connection is likely gone; the caller reconnects
-            }
+            rollbackQuietly(connection);
+            close();
             if (e instanceof PgWalException p) {
-                throw new PgWalException("Snapshot of " + table + ", " + chunk + ": "
-                        + p.getMessage(), p);
+                throw named(s.table(), s.chunk(), p);
             }
             throw e;
         }
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is likely gone; the caller reconnects
+        }
+    }
+
+    private static PgWalException named(SnapshotTable table, SnapshotChunk chunk,
+            PgWalException e) {
+        return new PgWalException("Snapshot of " + table + ", " + chunk + ": " + e.getMessage(),
+                e);
     }
 
     /**
@@ -122,15 +292,15 @@ public final class ChunkReader {
      * since every chunk of the epoch sees the same catalog. (Reading the catalog again for each
      * chunk cost a few queries per chunk, while the COPY backend, the bottleneck, waited.)
      */
-    private TableSchema schema(SnapshotTable table, SnapshotEpoch epoch) {
+    private TableSchema schema(Lane lane, SnapshotTable table, SnapshotEpoch epoch) {
         if (epoch.id() != schemasEpoch) {
             schemas.clear();
             schemasEpoch = epoch.id();
         }
         TableSchema schema = schemas.get(table.oid());
         if (schema == null || !schema.relation().equals(table.relation())) {
-            converter.onRelation(table.relation());
-            schema = converter.tableSchema(table.oid());
+            lane.converter().onRelation(table.relation());
+            schema = lane.converter().tableSchema(table.oid());
             schemas.put(table.oid(), schema);
         }
         return schema;

@@ -223,12 +223,12 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         try {
             if (chunkReader == null) {
                 chunkConnection = ReplicationSetup.connect(config, false);
-                chunkReader = new ChunkReader(chunkConnection, new AvroChangeConverter(
-                        config.database(), new JdbcCatalogLookup(chunkConnection),
-                        config.unrepresentableValues()));
+                chunkReader = new ChunkReader(lane(chunkConnection), () -> lane(
+                        ReplicationSetup.connect(config, false)));
             }
             long started = System.nanoTime();
-            ChunkRows rows = chunkReader.readRows(chunk.table(), chunk.chunk(), epoch);
+            ChunkRows rows = chunkReader.readRows(chunk.table(), chunk.chunk(), epoch,
+                    nextChunk(epoch));
             metrics.snapshotRows(rows.size());
             LOG.debug("Read {} rows ({} bytes) of {} {} in {} ms", rows.size(), rows.bytes(),
                     chunk.table(), chunk.chunk(), (System.nanoTime() - started) / 1_000_000);
@@ -264,7 +264,31 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         }
     }
 
+    private ChunkReader.Lane lane(java.sql.Connection c) {
+        return new ChunkReader.Lane(c, new AvroChangeConverter(config.database(),
+                new JdbcCatalogLookup(c), config.unrepresentableValues()));
+    }
+
+    /**
+     * The chunk after the head of the queue, when it is in the same epoch (its COPY may then start
+     * while the head's is drained), else null.
+     */
+    @javax.annotation.Nullable
+    private ChunkReader.Next nextChunk(SnapshotEpoch epoch) {
+        java.util.Iterator<PgWalSnapshotSplit> it = chunks.iterator();
+        it.next();
+        if (!it.hasNext()) {
+            return null;
+        }
+        PgWalSnapshotSplit next = it.next();
+        return epochs.forChunk(next.epoch()).id() == epoch.id()
+                ? new ChunkReader.Next(next.table(), next.chunk(), epoch) : null;
+    }
+
     private void closeChunkReader() {
+        if (chunkReader != null) {
+            chunkReader.close();
+        }
         chunkReader = null;
         if (chunkConnection != null) {
             try {
