@@ -61,6 +61,9 @@ public final class ChunkReader implements AutoCloseable {
     /** The next chunk's COPY, started on the lane the current chunk does not use. */
     @Nullable
     private Started ahead;
+    /** The second connection could not be opened: this reader does not try again. */
+    private boolean secondFailed;
+    private long startedAhead;
     private boolean binaryCopy = true;
     /** Table schemas by table OID, as of the epoch {@link #schemasEpoch}. */
     private final Map<Integer, TableSchema> schemas = new HashMap<>();
@@ -160,9 +163,6 @@ public final class ChunkReader implements AutoCloseable {
         }
         return second;
     }
-
-    private boolean secondFailed;
-    private long startedAhead;
 
     /** How many chunks' COPY this reader started ahead of their turn (for tests). */
     long chunksStartedAhead() {
