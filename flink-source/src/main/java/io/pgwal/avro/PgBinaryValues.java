@@ -74,11 +74,15 @@ final class PgBinaryValues {
             };
             case PgTypes.FLOAT4 -> (b, o, l) -> {
                 length(l, 4);
-                return Float.intBitsToFloat((int) INT.get(b, o));
+                // Every NaN as Java's one NaN, as the text "NaN" parses (the bits are kept by
+                // Avro's encoding, so another NaN would give other bytes).
+                float f = Float.intBitsToFloat((int) INT.get(b, o));
+                return Float.isNaN(f) ? Float.NaN : f;
             };
             case PgTypes.FLOAT8 -> (b, o, l) -> {
                 length(l, 8);
-                return Double.longBitsToDouble((long) LONG.get(b, o));
+                double d = Double.longBitsToDouble((long) LONG.get(b, o));
+                return Double.isNaN(d) ? Double.NaN : d;
             };
             case PgTypes.TEXT, PgTypes.VARCHAR, PgTypes.BPCHAR, PgTypes.NAME, PgTypes.JSON ->
                     PgTextValues::utf8;

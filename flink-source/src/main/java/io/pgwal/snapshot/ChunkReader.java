@@ -128,7 +128,13 @@ public final class ChunkReader implements AutoCloseable {
         if (next != null && secondLanes != null) {
             startAhead(current.lane() == first ? second() : first, next);
         }
-        return drain(current);
+        ChunkRows rows = drain(current);
+        if (ahead == null && second != null) {
+            // No chunk known to follow (the last, or the next not assigned yet): the second
+            // connection would sit idle, maybe for the rest of the job; it is opened again if needed.
+            closeSecond();
+        }
+        return rows;
     }
 
     private void startAhead(@Nullable Lane lane, Next next) {
@@ -201,11 +207,19 @@ public final class ChunkReader implements AutoCloseable {
         a.lane().connection().rollback();
     }
 
-    /** Closes the second connection, if open (the caller's connection stays open). */
+    /**
+     * Drops a COPY started early and closes the second connection, if open; the caller's
+     * connection stays open (out of any transaction, unless it failed: then the caller closes it).
+     */
     @Override
     public void close() {
+        try {
+            discardAhead();
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Could not end the early COPY on the snapshot connection", e);
+            ahead = null;
+        }
         closeSecond();
-        ahead = null;
     }
 
     /** Begins the chunk's transaction in the epoch's snapshot on {@code lane} and starts COPY. */
@@ -312,11 +326,19 @@ public final class ChunkReader implements AutoCloseable {
      */
     static void beginInSnapshot(Connection c, SnapshotEpoch epoch) throws SQLException {
         c.setAutoCommit(false);
+        // A chunk's COPY may be started early and read a little later (after Flink took the
+        // previous chunk): server-side session timeouts must not end it meanwhile (SET LOCAL:
+        // for this transaction only). transaction_timeout exists from PostgreSQL 17.
+        String timeouts = " SET LOCAL idle_in_transaction_session_timeout = 0;"
+                + " SET LOCAL statement_timeout = 0;"
+                + (c.getMetaData().getDatabaseMajorVersion() >= 17
+                        ? " SET LOCAL transaction_timeout = 0;" : "");
         try (Statement s = c.createStatement()) {
             // PostgreSQL: SET TRANSACTION SNAPSHOT comes before the transaction's first query, in
             // a transaction already REPEATABLE READ (or SERIALIZABLE).
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-                    + " SET TRANSACTION SNAPSHOT " + SqlIdentifiers.quoteLiteral(epoch.snapshotName()));
+                    + " SET TRANSACTION SNAPSHOT " + SqlIdentifiers.quoteLiteral(epoch.snapshotName())
+                    + ";" + timeouts);
         }
     }
 

@@ -72,6 +72,24 @@ class ChunkReaderAheadITCase {
         }
     }
 
+    /**
+     * A COPY started early waits while Flink takes the previous chunk; a short
+     * idle_in_transaction_session_timeout (as managed servers set) must not end it meanwhile.
+     */
+    @Test
+    void anEarlyCopyOutlivesTheSessionsIdleTimeouts() throws Exception {
+        try (Session s = new Session(true, "SET idle_in_transaction_session_timeout = '100ms';"
+                + " SET statement_timeout = '100ms'")) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(ids(s.reader.readRows(s.table, chunk(i), s.epoch,
+                        new ChunkReader.Next(s.table, chunk(i + 1), s.epoch))))
+                        .isEqualTo(expected(i));
+                Thread.sleep(400);
+            }
+            assertThat(s.reader.chunksStartedAhead()).isEqualTo(3);
+        }
+    }
+
     @Test
     void withoutASecondConnectionOneReadsEverything() throws Exception {
         try (Session s = new Session(false)) {
@@ -118,6 +136,11 @@ class ChunkReaderAheadITCase {
         int opened;
 
         Session(boolean secondWorks) throws Exception {
+            this(secondWorks, null);
+        }
+
+        /** {@code sessionSql}: run on both readers' connections first. */
+        Session(boolean secondWorks, String sessionSql) throws Exception {
             PgWalConnectionConfig config = PgWalConnectionConfig.builder().hostname(pg.host())
                     .port(pg.port()).database(pg.database()).username(pg.user())
                     .password(pg.password()).slotName("unused").publicationName("unused")
@@ -131,15 +154,29 @@ class ChunkReaderAheadITCase {
                 epoch = new SnapshotEpoch(1, rs.getString(1), 0x1000L);
             }
             first = ReplicationSetup.connect(config, false);
+            run(first, sessionSql);
             table = SnapshotPlanner.describe(first, new QualifiedName("public", "ahead"), "unused");
             Supplier<ChunkReader.Lane> second = () -> {
                 opened++;
                 if (!secondWorks) {
                     throw new io.pgwal.PgWalException("no second connection here");
                 }
-                return lane(ReplicationSetup.connect(config, false));
+                Connection c = ReplicationSetup.connect(config, false);
+                run(c, sessionSql);
+                return lane(c);
             };
             reader = new ChunkReader(lane(first), second);
+        }
+
+        private static void run(Connection c, String sql) {
+            if (sql == null) {
+                return;
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private static ChunkReader.Lane lane(Connection c) {

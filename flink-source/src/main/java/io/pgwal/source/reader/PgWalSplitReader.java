@@ -134,6 +134,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
             split = s;
             cursor = s.position();
             LOG.info("Reading {}", s);
+            // The stream comes after every chunk: the snapshot's connections are not needed.
+            closeChunkReader();
         }
     }
 
@@ -239,6 +241,8 @@ final class PgWalSplitReader implements SplitReader<PgWalFetchedRecord, PgWalSou
         } catch (ChunkReader.EpochExpiredException e) {
             LOG.info("{}", e.getMessage());
             expiredEpochReported = epoch.id();
+            // No COPY of the expired epoch stays open while a new epoch is awaited.
+            chunkReader.close();
             batch.add(chunk.splitId(), PgWalFetchedRecord.epochExpired(epoch));
         } catch (SQLException e) {
             closeChunkReader();
