@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads chunks on one plain connection: for each chunk a {@code REPEATABLE READ} transaction that
+ * Reads chunks on plain connections (the caller's, and optionally a second one of its own that
+ * starts the next chunk's COPY early): for each chunk a {@code REPEATABLE READ} transaction that
  * imports the epoch's exported snapshot, then {@code COPY (SELECT columns FROM table WHERE <chunk
  * range>) TO STDOUT}: in binary format when every column is of a scalar type pgwal reads in
  * binary ({@link TableSchema#readsBinary()}; the server writes it faster and pgwal reads it
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * converters give the same values), later and maybe on another thread ({@link
  * ChunkRows#convert}).
  *
- * <p>Needs only SELECT on the table. Not thread-safe; the caller owns the connection.
+ * <p>Needs only SELECT on the table. Not thread-safe; the caller owns its connection, this reader
+ * the second ({@link #close()}).
  */
 public final class ChunkReader implements AutoCloseable {
 
