@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import static io.pgwal.table.SqlTestSupport.TOASTED_LENGTH;
+import static io.pgwal.table.SqlTestSupport.TOASTED_TEXT;
 import static io.pgwal.table.SqlTestSupport.collect;
 import static io.pgwal.table.SqlTestSupport.currentLsn;
 import static io.pgwal.table.SqlTestSupport.materialize;
@@ -28,8 +30,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PgWalTableChangelogModeITCase {
 
-    /** Length of the TOASTed body: 400 md5 strings. */
-    private static final int BIG = 400 * 32;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
@@ -47,7 +47,7 @@ class PgWalTableChangelogModeITCase {
                 "CREATE TABLE full_nokey (id int, n int)",
                 "ALTER TABLE full_nokey REPLICA IDENTITY FULL",
                 "INSERT INTO olds VALUES (1, 'old', 'a'), (2, 'old', 'b')",
-                "INSERT INTO ups_toast SELECT 1, 'old', string_agg(md5(i::text), '') FROM generate_series(1, 400) i",
+                "INSERT INTO ups_toast VALUES (1, 'old', " + TOASTED_TEXT + ")",
                 "CREATE PUBLICATION mode_pub FOR TABLE kept, ups, olds, ups_toast, tally, full_nokey");
         for (String t : List.of("kept", "ups", "olds", "ups_toast", "tally")) {
             pg.execute("SELECT pg_create_logical_replication_slot('" + t + "_slot', 'pgoutput')");
@@ -57,7 +57,7 @@ class PgWalTableChangelogModeITCase {
     @Test
     void keptRowsGiveTheFullChangelogWithoutChangelogNormalize() throws Exception {
         // Title-only update (body unsent), a key change, a delete: PostgreSQL sends only keys.
-        pg.execute("INSERT INTO kept SELECT 1, 'first', string_agg(md5(i::text), '') FROM generate_series(1, 400) i",
+        pg.execute("INSERT INTO kept VALUES (1, 'first', " + TOASTED_TEXT + ")",
                 "INSERT INTO kept VALUES (2, 'second', 'small')",
                 "UPDATE kept SET title = 'renamed' WHERE id = 1",
                 "UPDATE kept SET id = 3 WHERE id = 2",
@@ -69,10 +69,10 @@ class PgWalTableChangelogModeITCase {
         assertThat(plan).doesNotContain("ChangelogNormalize")
                 .contains("changelogMode=[I,UB,UA,D]");
         assertThat(collect(tEnv.executeSql(query))).extracting(Row::toString).containsExactly(
-                "+I[1, first, " + BIG + "]", "+I[2, second, 5]",
-                "-U[1, first, " + BIG + "]", "+U[1, renamed, " + BIG + "]",
+                "+I[1, first, " + TOASTED_LENGTH + "]", "+I[2, second, 5]",
+                "-U[1, first, " + TOASTED_LENGTH + "]", "+U[1, renamed, " + TOASTED_LENGTH + "]",
                 "-D[2, second, 5]", "+I[3, second, 5]",
-                "-D[1, renamed, " + BIG + "]");
+                "-D[1, renamed, " + TOASTED_LENGTH + "]");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import static io.pgwal.table.SqlTestSupport.TOASTED_LENGTH;
+import static io.pgwal.table.SqlTestSupport.TOASTED_TEXT;
 import static io.pgwal.table.SqlTestSupport.currentLsn;
 import static io.pgwal.table.SqlTestSupport.withOptions;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +44,6 @@ class PgWalTableRestoreITCase {
 
     private static final int ROWS = 20_000;
     private static final int BIG_ROWS = 5;
-    private static final int BIG = 400 * 32;
     private static final String[] BACKENDS = {"hashmap", "rocksdb"};
 
     @RegisterExtension
@@ -59,8 +60,8 @@ class PgWalTableRestoreITCase {
         for (String backend : BACKENDS) {
             pg.execute("SELECT pg_create_logical_replication_slot('notes_" + backend + "', 'pgoutput')");
         }
-        pg.execute("INSERT INTO notes SELECT i, 'big', (SELECT string_agg(md5(j::text), '')"
-                        + " FROM generate_series(1, 400) j) FROM generate_series(1, " + BIG_ROWS + ") i",
+        pg.execute("INSERT INTO notes SELECT i, 'big', " + TOASTED_TEXT + " FROM generate_series(1, "
+                        + BIG_ROWS + ") i",
                 "INSERT INTO notes SELECT i, 'small', 'x' FROM generate_series(" + (BIG_ROWS + 1) + ", " + ROWS + ") i",
                 "UPDATE notes SET title = 'renamed' WHERE id <= " + BIG_ROWS,
                 "DELETE FROM notes WHERE id > " + (ROWS - 3));
@@ -73,11 +74,11 @@ class PgWalTableRestoreITCase {
         String stop = currentLsn(pg);
         List<String> expected = new ArrayList<>();
         for (int i = 1; i <= ROWS; i++) {
-            expected.add("+I " + i + " " + (i <= BIG_ROWS ? "big " + BIG : "small 1"));
+            expected.add("+I " + i + " " + (i <= BIG_ROWS ? "big " + TOASTED_LENGTH : "small 1"));
         }
         for (int i = 1; i <= BIG_ROWS; i++) {
-            expected.add("-U " + i + " big " + BIG);
-            expected.add("+U " + i + " renamed " + BIG);
+            expected.add("-U " + i + " big " + TOASTED_LENGTH);
+            expected.add("+U " + i + " renamed " + TOASTED_LENGTH);
         }
         for (int i = ROWS - 2; i <= ROWS; i++) {
             expected.add("-D " + i + " small 1");

@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import static io.pgwal.table.SqlTestSupport.TOASTED_LENGTH;
+import static io.pgwal.table.SqlTestSupport.TOASTED_TEXT;
 import static io.pgwal.table.SqlTestSupport.collect;
 import static io.pgwal.table.SqlTestSupport.currentLsn;
 import static io.pgwal.table.SqlTestSupport.withOptions;
@@ -27,8 +29,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PgWalTableShardsITCase {
 
-    /** A TOASTed body: 400 md5 strings. */
-    private static final int BIG = 400 * 32;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
@@ -55,7 +55,7 @@ class PgWalTableShardsITCase {
                 // The same keys in every shard.
                 "INSERT INTO shard_a SELECT i, i, 'a' FROM generate_series(1, 50) i",
                 "INSERT INTO shard_b SELECT i, 10 * i, 'b' FROM generate_series(1, 50) i",
-                "INSERT INTO shard_c SELECT 1, 7, string_agg(md5(i::text), '') FROM generate_series(1, 400) i",
+                "INSERT INTO shard_c VALUES (1, 7, " + TOASTED_TEXT + ")",
                 "INSERT INTO other SELECT i, 1000, 'x' FROM generate_series(1, 50) i",
                 "UPDATE shard_a SET n = n + 1 WHERE id <= 10",
                 "UPDATE shard_b SET id = id + 100 WHERE id > 45",
@@ -91,7 +91,7 @@ class PgWalTableShardsITCase {
                     + " || max(char_length(body)) FROM " + t));
         }
         assertThat(result).isEqualTo(expected);
-        assertThat(result.get("shard_c")).isEqualTo("1|8|" + BIG);
+        assertThat(result.get("shard_c")).isEqualTo("1|8|" + TOASTED_LENGTH);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.pgwal.table;
 
+import static io.pgwal.table.SqlTestSupport.TOASTED_LENGTH;
+import static io.pgwal.table.SqlTestSupport.TOASTED_TEXT;
 import static io.pgwal.table.SqlTestSupport.collect;
 import static io.pgwal.table.SqlTestSupport.currentLsn;
 import static io.pgwal.table.SqlTestSupport.materialize;
@@ -35,7 +37,6 @@ class PgWalTableTypesITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    private static final int BIG = 400 * 32;
 
     @RegisterExtension
     static final TestPostgres pg = TestPostgres.perClass();
@@ -57,7 +58,7 @@ class PgWalTableTypesITCase {
             // Out of line and uncompressed, so that an UPDATE not touching body leaves it unsent.
             pg.execute("ALTER TABLE " + t + " ALTER COLUMN body SET STORAGE EXTERNAL");
         }
-        pg.execute("INSERT INTO docs_old SELECT 1, 'old', string_agg(md5(i::text), '') FROM generate_series(1, 400) i",
+        pg.execute("INSERT INTO docs_old VALUES (1, 'old', " + TOASTED_TEXT + ")",
                 "CREATE PUBLICATION sql_pub FOR TABLE typed, docs, docs_full, docs_old");
         for (String t : List.of("typed", "docs", "docs_full", "docs_old")) {
             pg.execute("SELECT pg_create_logical_replication_slot('" + t + "_slot', 'pgoutput')");
@@ -129,8 +130,8 @@ class PgWalTableTypesITCase {
         assertThat(rows).allSatisfy(r -> assertThat(r.getField(2)).as(r.toString()).isNotNull());
         assertThat(rows).filteredOn(r -> r.getKind() == RowKind.INSERT || r.getKind() == RowKind.UPDATE_AFTER)
                 .extracting(Row::toString).containsExactly(
-                        "+I[1, first, " + BIG + "]", "+I[2, second, 6]", "+U[1, renamed, " + BIG + "]",
-                        "+I[10, renamed, " + BIG + "]", "+I[3, second, 6]");
+                        "+I[1, first, " + TOASTED_LENGTH + "]", "+I[2, second, 6]", "+U[1, renamed, " + TOASTED_LENGTH + "]",
+                        "+I[10, renamed, " + TOASTED_LENGTH + "]", "+I[3, second, 6]");
         Map<Object, Row> end = materialize(rows, 0, true);
         assertThat(end.values()).extracting(Row::toString).containsExactly("+I[3, second, 6]");
     }
@@ -140,11 +141,11 @@ class PgWalTableTypesITCase {
         List<Row> rows = runDocsWorkload("docs_full", "");
 
         assertThat(rows).extracting(Row::toString).containsExactly(
-                "+I[1, first, " + BIG + "]", "+I[2, second, 6]",
-                "-U[1, first, " + BIG + "]", "+U[1, renamed, " + BIG + "]",
-                "-U[1, renamed, " + BIG + "]", "+U[10, renamed, " + BIG + "]",
+                "+I[1, first, " + TOASTED_LENGTH + "]", "+I[2, second, 6]",
+                "-U[1, first, " + TOASTED_LENGTH + "]", "+U[1, renamed, " + TOASTED_LENGTH + "]",
+                "-U[1, renamed, " + TOASTED_LENGTH + "]", "+U[10, renamed, " + TOASTED_LENGTH + "]",
                 "-U[2, second, 6]", "+U[3, second, 6]",
-                "-D[10, renamed, " + BIG + "]");
+                "-D[10, renamed, " + TOASTED_LENGTH + "]");
     }
 
     @Test
@@ -165,8 +166,7 @@ class PgWalTableTypesITCase {
 
     /** Insert, title-only update (body unsent), key change, key change, delete; body as length. */
     private static List<Row> runDocsWorkload(String table, String primaryKey) throws Exception {
-        pg.execute("INSERT INTO " + table + " SELECT 1, 'first', string_agg(md5(i::text), '')"
-                        + " FROM generate_series(1, 400) i",
+        pg.execute("INSERT INTO " + table + " VALUES (1, 'first', " + TOASTED_TEXT + ")",
                 "INSERT INTO " + table + " VALUES (2, 'second', 'small!')",
                 "UPDATE " + table + " SET title = 'renamed' WHERE id = 1",
                 "UPDATE " + table + " SET id = 10 WHERE id = 1",

@@ -18,6 +18,15 @@ import org.apache.flink.util.CloseableIterator;
 /** Shared helpers of the SQL connector tests: DDL options, LSNs, collecting and applying changelogs. */
 final class SqlTestSupport {
 
+    /**
+     * A text value long enough to be stored out of line (TOAST): 400 md5 strings, as one SQL
+     * expression usable wherever a value is.
+     */
+    static final String TOASTED_TEXT =
+            "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)";
+    /** The length of {@link #TOASTED_TEXT}. */
+    static final int TOASTED_LENGTH = 400 * 32;
+
     private SqlTestSupport() {}
 
     /** A table environment on the MiniCluster of the test class, parallelism 1. */
