@@ -109,7 +109,7 @@ public final class TableSchema {
             String typeName = info != null && info.typeName() != null ? info.typeName()
                     : m.pgTypeName() != null ? m.pgTypeName()
                     : "oid:" + Integer.toUnsignedString(col.typeOid());
-            binary[i] = type.kind() == PgTypeInfo.Kind.SCALAR && PgTypeMapping.isMapped(type.oid())
+            binary[i] = type.kind() == PgTypeInfo.Kind.SCALAR
                     ? PgBinaryValues.of(type.oid(), m.converter(), col.name(), typeName) : null;
             allBinary &= binary[i] != null;
             rowFields.add(column(fieldNames.get(i), col, m.schema(), nullable[i], typeName));

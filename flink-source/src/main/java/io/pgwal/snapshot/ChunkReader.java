@@ -263,15 +263,15 @@ public final class ChunkReader implements AutoCloseable {
             ChunkRows rows = s.rows();
             boolean binary = rows.isBinary();
             byte[] row;
-            boolean first = true;
+            boolean header = binary;
             while ((row = s.copy().readFromCopy()) != null) {
                 if (!binary) {
                     rows.add(row);
                     continue;
                 }
                 // The header comes with the first tuple (or the trailer); one tuple a message.
-                int from = first ? CopyBinaryRow.headerLength(row) : 0;
-                first = false;
+                int from = header ? CopyBinaryRow.headerLength(row) : 0;
+                header = false;
                 if (!CopyBinaryRow.isTrailer(row, from, row.length) && from < row.length) {
                     rows.add(row, from);
                 }
